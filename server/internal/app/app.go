@@ -1,0 +1,149 @@
+// Package app wires a Rapport server together: configuration, database,
+// migrations, tokens, the real-time hub, background jobs and the HTTP API.
+// main and the tests both build servers through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rapport/rapport/frontend"
+	"github.com/rapport/rapport/server/internal/auth"
+	"github.com/rapport/rapport/server/internal/config"
+	"github.com/rapport/rapport/server/internal/httpapi"
+	"github.com/rapport/rapport/server/internal/store"
+)
+
+// App is one running Rapport instance.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Store   *store.Store
+	Tokens  *auth.Tokens
+	API     *httpapi.API
+	Handler http.Handler
+
+	// Now is the clock of background jobs; tests replace it.
+	Now func() time.Time
+
+	jobs     []Job
+	closers  []func(context.Context) error
+	deps     httpapi.Deps
+	stopJobs context.CancelFunc
+	jobsDone sync.WaitGroup
+}
+
+// Job is a background task run every Interval (and once at start).
+type Job struct {
+	Name     string
+	Interval time.Duration
+	Run      func(ctx context.Context, now time.Time) error
+}
+
+// Open connects the database, migrates it and builds the handler. Background
+// jobs start only with StartJobs, so tests can drive them with their own clock.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	st, err := store.Open(store.Options{SQLitePath: cfg.SQLitePath(), DatabaseURL: cfg.DatabaseURL, Synchronous: cfg.SQLiteSync, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	key, err := auth.LoadOrCreateKey(cfg.JWTSecret, cfg.DataDir)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	tokens, err := auth.NewTokens(key, cfg.AccessTTL)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, Store: st, Tokens: tokens, Now: func() time.Time { return time.Now().UTC() }}
+	static, err := fs.Sub(frontend.Files, "static")
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.deps = httpapi.Deps{Config: cfg, Store: st, Tokens: tokens, Log: log, Frontend: http.FS(static), Now: func() time.Time { return a.Now() }}
+	for _, wire := range wiring {
+		if err := wire(ctx, a); err != nil {
+			a.Close(ctx)
+			return nil, fmt.Errorf("wire: %w", err)
+		}
+	}
+	a.API, a.Handler = httpapi.New(a.deps)
+	return a, nil
+}
+
+// wiring lists each capability's setup (real-time hub, background jobs), in order.
+var wiring []func(ctx context.Context, a *App) error
+
+// AddJob registers a background job.
+func (a *App) AddJob(j Job) { a.jobs = append(a.jobs, j) }
+
+// AddCloser registers something to stop at shutdown, before the database closes.
+func (a *App) AddCloser(fn func(context.Context) error) { a.closers = append(a.closers, fn) }
+
+// Jobs lists the registered background jobs (tests run them by hand).
+func (a *App) Jobs() []Job { return a.jobs }
+
+// RunJobsOnce runs every job once at the given time (tests and the demo).
+func (a *App) RunJobsOnce(ctx context.Context, now time.Time) error {
+	var all []error
+	for _, j := range a.jobs {
+		if err := j.Run(ctx, now); err != nil {
+			all = append(all, fmt.Errorf("job %s: %w", j.Name, err))
+		}
+	}
+	return errors.Join(all...)
+}
+
+// StartJobs runs every job on its interval until Close.
+func (a *App) StartJobs() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopJobs = cancel
+	for _, j := range a.jobs {
+		a.jobsDone.Add(1)
+		go func() {
+			defer a.jobsDone.Done()
+			t := time.NewTicker(j.Interval)
+			defer t.Stop()
+			for {
+				if err := j.Run(ctx, a.Now()); err != nil && ctx.Err() == nil {
+					a.Log.Error("background job failed", "job", j.Name, "err", err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	}
+}
+
+// Close stops jobs and closers, then the database.
+func (a *App) Close(ctx context.Context) error {
+	if a.stopJobs != nil {
+		a.stopJobs()
+		a.jobsDone.Wait()
+	}
+	var all []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		all = append(all, a.closers[i](ctx))
+	}
+	all = append(all, a.Store.Close())
+	return errors.Join(all...)
+}

@@ -1,0 +1,242 @@
+// Package config holds Rapport's settings: a struct with defaults, loaded from an
+// optional env-style file and RAPPORT_* environment variables, then validated.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of a Rapport server.
+type Config struct {
+	Addr           string        // RAPPORT_ADDR: listen address.
+	DataDir        string        // RAPPORT_DATA_DIR: SQLite database and generated secrets.
+	DatabaseURL    string        // RAPPORT_DATABASE_URL: empty for SQLite, postgres://… for PostgreSQL.
+	JWTSecret      string        // RAPPORT_JWT_SECRET: HS256 key; generated once into the data folder when empty.
+	PublicOrigin   string        // RAPPORT_PUBLIC_ORIGIN: the origin browsers use; websocket Origin must match.
+	AllowedOrigins []string      // RAPPORT_ALLOWED_ORIGINS: extra accepted websocket/CORS origins, comma separated.
+	SQLiteSync     string        // RAPPORT_SQLITE_SYNCHRONOUS: FULL (default, durable) or NORMAL.
+	AccessTTL      time.Duration // RAPPORT_ACCESS_TTL: access token lifetime, at most 15m.
+	RefreshTTL     time.Duration // RAPPORT_REFRESH_TTL: refresh token lifetime.
+	InvitationTTL  time.Duration // RAPPORT_INVITATION_TTL: how long an invitation can be accepted.
+	BodyLimit      int64         // RAPPORT_BODY_LIMIT: request body limit in bytes (CSV imports get 16x).
+	LoginPerMinute int           // RAPPORT_LOGIN_PER_MINUTE: login attempts per IP and per account.
+	LogLevel       string        // RAPPORT_LOG_LEVEL: debug, info, warn, error.
+	JobInterval    time.Duration // RAPPORT_JOB_INTERVAL: how often background jobs (promises, SLAs, health) run.
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Addr:           "127.0.0.1:8080",
+		DataDir:        "data",
+		PublicOrigin:   "http://127.0.0.1:8080",
+		SQLiteSync:     "FULL",
+		AccessTTL:      15 * time.Minute,
+		RefreshTTL:     30 * 24 * time.Hour,
+		InvitationTTL:  7 * 24 * time.Hour,
+		BodyLimit:      1 << 20,
+		LoginPerMinute: 10,
+		LogLevel:       "info",
+		JobInterval:    time.Minute,
+	}
+}
+
+// Load builds the configuration: defaults, then the file (if path is not empty),
+// then the process environment, which wins.
+func Load(path string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		vars, err := readEnvFile(path)
+		if err != nil {
+			return cfg, err
+		}
+		if err := cfg.apply(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }); err != nil {
+			return cfg, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	if err := cfg.apply(os.LookupEnv); err != nil {
+		return cfg, fmt.Errorf("environment: %w", err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// readEnvFile parses KEY=VALUE lines; blank lines and # comments are ignored.
+func readEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open config: %w", err)
+	}
+	defer f.Close()
+	vars := map[string]string{}
+	sc := bufio.NewScanner(f)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(text, "=")
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: expected KEY=VALUE", path, line)
+		}
+		vars[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
+	}
+	return vars, sc.Err()
+}
+
+func (c *Config) apply(lookup func(string) (string, bool)) error {
+	str := func(key string, dst *string) {
+		if v, ok := lookup(key); ok {
+			*dst = v
+		}
+	}
+	var errs []error
+	dur := func(key string, dst *time.Duration) {
+		if v, ok := lookup(key); ok && v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", key, err))
+				return
+			}
+			*dst = d
+		}
+	}
+	integer := func(key string, dst *int64) {
+		if v, ok := lookup(key); ok && v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", key, err))
+				return
+			}
+			*dst = n
+		}
+	}
+	str("RAPPORT_ADDR", &c.Addr)
+	str("RAPPORT_DATA_DIR", &c.DataDir)
+	str("RAPPORT_DATABASE_URL", &c.DatabaseURL)
+	str("RAPPORT_JWT_SECRET", &c.JWTSecret)
+	str("RAPPORT_PUBLIC_ORIGIN", &c.PublicOrigin)
+	if v, ok := lookup("RAPPORT_ALLOWED_ORIGINS"); ok {
+		c.AllowedOrigins = nil
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.AllowedOrigins = append(c.AllowedOrigins, o)
+			}
+		}
+	}
+	str("RAPPORT_SQLITE_SYNCHRONOUS", &c.SQLiteSync)
+	str("RAPPORT_LOG_LEVEL", &c.LogLevel)
+	dur("RAPPORT_ACCESS_TTL", &c.AccessTTL)
+	dur("RAPPORT_REFRESH_TTL", &c.RefreshTTL)
+	dur("RAPPORT_INVITATION_TTL", &c.InvitationTTL)
+	dur("RAPPORT_JOB_INTERVAL", &c.JobInterval)
+	integer("RAPPORT_BODY_LIMIT", &c.BodyLimit)
+	var perMinute int64 = int64(c.LoginPerMinute)
+	integer("RAPPORT_LOGIN_PER_MINUTE", &perMinute)
+	c.LoginPerMinute = int(perMinute)
+	return errors.Join(errs...)
+}
+
+// Validate reports every setting that cannot work.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("RAPPORT_ADDR is empty"))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("RAPPORT_DATA_DIR is empty and no RAPPORT_DATABASE_URL is set"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("RAPPORT_DATABASE_URL must be a postgres:// URL"))
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		errs = append(errs, errors.New("RAPPORT_JWT_SECRET must be at least 32 characters"))
+	}
+	if u, err := url.Parse(c.PublicOrigin); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, errors.New("RAPPORT_PUBLIC_ORIGIN must be an http(s) origin such as https://rapport.example.com"))
+	}
+	switch strings.ToUpper(c.SQLiteSync) {
+	case "FULL", "NORMAL", "EXTRA":
+		c.SQLiteSync = strings.ToUpper(c.SQLiteSync)
+	default:
+		errs = append(errs, errors.New("RAPPORT_SQLITE_SYNCHRONOUS must be FULL, EXTRA or NORMAL"))
+	}
+	if c.AccessTTL <= 0 || c.AccessTTL > 15*time.Minute {
+		errs = append(errs, errors.New("RAPPORT_ACCESS_TTL must be between 1s and 15m"))
+	}
+	if c.RefreshTTL < c.AccessTTL {
+		errs = append(errs, errors.New("RAPPORT_REFRESH_TTL must be longer than the access token lifetime"))
+	}
+	if c.InvitationTTL <= 0 {
+		errs = append(errs, errors.New("RAPPORT_INVITATION_TTL must be positive"))
+	}
+	if c.BodyLimit < 1024 {
+		errs = append(errs, errors.New("RAPPORT_BODY_LIMIT must be at least 1024 bytes"))
+	}
+	if c.LoginPerMinute < 1 {
+		errs = append(errs, errors.New("RAPPORT_LOGIN_PER_MINUTE must be at least 1"))
+	}
+	if c.JobInterval < time.Second {
+		errs = append(errs, errors.New("RAPPORT_JOB_INTERVAL must be at least 1s"))
+	}
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// ParseLogLevel turns a level name into a slog level.
+func ParseLogLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("RAPPORT_LOG_LEVEL: %w", err)
+	}
+	return l, nil
+}
+
+// Origins is every origin accepted for websocket upgrades and CORS.
+func (c *Config) Origins() []string {
+	return append([]string{strings.TrimRight(c.PublicOrigin, "/")}, c.AllowedOrigins...)
+}
+
+// SQLitePath is where the embedded database lives.
+func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "rapport.db") }
+
+// LogValue masks secrets when the configuration is logged at start.
+func (c Config) LogValue() slog.Value {
+	db := "sqlite:" + c.SQLitePath()
+	if c.DatabaseURL != "" {
+		db = maskURL(c.DatabaseURL)
+	}
+	secret := "generated"
+	if c.JWTSecret != "" {
+		secret = "set (masked)"
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr), slog.String("database", db),
+		slog.String("public_origin", c.PublicOrigin), slog.String("jwt_secret", secret),
+		slog.String("sqlite_synchronous", c.SQLiteSync), slog.Duration("access_ttl", c.AccessTTL),
+		slog.Int64("body_limit", c.BodyLimit),
+	)
+}
+
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	if u.User != nil {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.Redacted()
+}

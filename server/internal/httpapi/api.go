@@ -1,0 +1,73 @@
+// Package httpapi is Rapport's JSON API over HTTP: the Gin router, middleware,
+// handlers and request/response types. It never touches the database directly.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rapport/rapport/server/internal/auth"
+	"github.com/rapport/rapport/server/internal/config"
+	"github.com/rapport/rapport/server/internal/store"
+)
+
+// Deps are what the API needs; main wires them.
+type Deps struct {
+	Config   config.Config
+	Store    *store.Store
+	Tokens   *auth.Tokens
+	Log      *slog.Logger
+	Frontend http.FileSystem // the embedded web page; nil serves none
+	Realtime Realtime        // the websocket stream; nil disables /ws
+	Now      func() time.Time
+}
+
+// Realtime is the websocket side of the API, implemented by package realtime.
+type Realtime interface {
+	// IssueTicket returns a one-time ticket for the authenticated user.
+	IssueTicket(ctx context.Context, userID string) (ticket string, expires time.Time, err error)
+	// ServeWS upgrades the request after checking the ticket and Origin.
+	ServeWS(w http.ResponseWriter, r *http.Request)
+}
+
+// API holds the handlers' dependencies.
+type API struct {
+	Deps
+	loginByIP      *auth.Limiter
+	loginByAccount *auth.Limiter
+	metrics        *metrics
+}
+
+// New builds the HTTP handler of the whole server.
+func New(d Deps) (*API, http.Handler) {
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	a := &API{
+		Deps:           d,
+		loginByIP:      auth.NewLimiter(d.Config.LoginPerMinute * 3),
+		loginByAccount: auth.NewLimiter(d.Config.LoginPerMinute),
+		metrics:        newMetrics(),
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.RemoveExtraSlash = true
+	r.Use(a.requestContext, a.recoverer, securityHeaders, a.bodyLimit)
+	r.NoRoute(a.noRoute)
+	r.NoMethod(func(c *gin.Context) { problem(c, http.StatusMethodNotAllowed, "This method is not allowed here.") })
+	a.routes(r)
+	return a, r
+}
+
+// Registry is the Prometheus registry behind /metrics.
+func (a *API) Registry() *prometheus.Registry { return a.metrics.reg }

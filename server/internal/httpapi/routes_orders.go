@@ -1,0 +1,7 @@
+package httpapi
+
+import "github.com/gin-gonic/gin"
+
+// routesOrders registers the orders endpoints.
+func (a *API) routesOrders(authed, rel *gin.RouterGroup) {
+}

@@ -1,0 +1,256 @@
+// Package store is the GORM implementation of every domain store, on SQLite
+// (embedded, one writer connection and a reader pool) or PostgreSQL.
+//
+// Object-level authorization lives here: every query for a shared object takes an
+// access.Rel (a relationship already resolved for the caller) or the caller's org,
+// and puts it in the WHERE clause. Nothing is loaded by id and checked afterwards.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/rapport/rapport/server/internal/domain/errs"
+	"github.com/rapport/rapport/server/internal/domain/event"
+)
+
+// Dialect names the database behind a Store.
+type Dialect string
+
+// The supported databases.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Options configure Open.
+type Options struct {
+	SQLitePath  string // used when DatabaseURL is empty
+	DatabaseURL string // postgres://…
+	Synchronous string // SQLite synchronous pragma: FULL (default) or NORMAL
+	Logger      *slog.Logger
+}
+
+// Store is the database. Writes go through w (one connection on SQLite), reads
+// through r (a pool of read-only connections on SQLite; the same pool on PostgreSQL).
+type Store struct {
+	w, r    *gorm.DB
+	dialect Dialect
+	log     *slog.Logger
+	now     func() time.Time
+
+	mu         sync.RWMutex
+	onCommit   []func([]event.Event)
+	sqlitePath string
+}
+
+// Open connects to the database described by opts; it does not migrate.
+func Open(opts Options) (*Store, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	gcfg := &gorm.Config{
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		TranslateError: true,
+		PrepareStmt:    true,
+	}
+	s := &Store{log: opts.Logger, now: func() time.Time { return time.Now().UTC() }}
+	if opts.DatabaseURL != "" {
+		db, err := gorm.Open(postgres.Open(opts.DatabaseURL), gcfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetMaxIdleConns(16)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		s.w, s.r, s.dialect = db, db, Postgres
+		return s, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.SQLitePath), 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	sync := strings.ToUpper(opts.Synchronous)
+	if sync == "" {
+		sync = "FULL"
+	}
+	common := "_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_cache_size=-16000"
+	w, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?%s&_synchronous=%s&_txlock=immediate", opts.SQLitePath, common, sync)), gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite writer: %w", err)
+	}
+	wdb, _ := w.DB()
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	// The writer connection creates the file and switches it to WAL before readers open it.
+	if err := wdb.Ping(); err != nil {
+		return nil, fmt.Errorf("open sqlite writer: %w", err)
+	}
+	r, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?%s&_query_only=1", opts.SQLitePath, common)), gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite readers: %w", err)
+	}
+	rdb, _ := r.DB()
+	rdb.SetMaxOpenConns(8)
+	rdb.SetMaxIdleConns(8)
+	s.w, s.r, s.dialect, s.sqlitePath = w, r, SQLite, opts.SQLitePath
+	return s, nil
+}
+
+// Dialect reports which database is behind the store.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// SetClock replaces the store's clock (tests and background jobs use it).
+func (s *Store) SetClock(now func() time.Time) { s.now = func() time.Time { return now().UTC() } }
+
+// Now is the store's current time, UTC.
+func (s *Store) Now() time.Time { return s.now() }
+
+// OnCommit registers fn to be called with the events of every committed write.
+// It runs on the writer's goroutine after the commit: it must not block.
+func (s *Store) OnCommit(fn func([]event.Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onCommit = append(s.onCommit, fn)
+}
+
+// Ping checks that the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
+		return fmt.Errorf("%w: %v", errs.ErrUnavailable, err)
+	}
+	if s.r != s.w {
+		if err := s.w.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
+			return fmt.Errorf("%w: %v", errs.ErrUnavailable, err)
+		}
+	}
+	return nil
+}
+
+// Close closes every connection.
+func (s *Store) Close() error {
+	var all []error
+	for _, db := range []*gorm.DB{s.r, s.w} {
+		if sqlDB, err := db.DB(); err == nil {
+			all = append(all, sqlDB.Close())
+		}
+		if s.r == s.w {
+			break
+		}
+	}
+	return errors.Join(all...)
+}
+
+// Writer exposes the write handle for packages in this module that need raw
+// access to the database (the load harness and tests); domain code never does.
+func (s *Store) Writer() *gorm.DB { return s.w }
+
+// Reader exposes the read handle; see Writer.
+func (s *Store) Reader() *gorm.DB { return s.r }
+
+// Checkpoint truncates the SQLite WAL (a no-op on PostgreSQL). It runs as a
+// query, not Exec: with prepared statements Exec can leave a transaction open.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	var res struct{ Busy, Log, Checkpointed int }
+	return s.w.WithContext(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&res).Error
+}
+
+var (
+	idCounter atomic.Uint32
+	idEnc     = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+)
+
+// NewID returns a new opaque id: 48 bits of milliseconds, a 16-bit counter and
+// 56 random bits, so ids sort by creation time and never collide in practice.
+func NewID() string {
+	var b [15]byte
+	binary.BigEndian.PutUint64(b[0:8], uint64(time.Now().UnixMilli())<<16|uint64(idCounter.Add(1)&0xffff))
+	_, _ = rand.Read(b[8:])
+	return idEnc.EncodeToString(b[:])
+}
+
+// mapErr turns database errors into domain errors; unknown ones are wrapped so
+// the HTTP layer logs them and answers 500 (or 503 when the database is down).
+func mapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%s: %w", op, errs.ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%s: %w", op, errs.Conflictf("it already exists"))
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	var d *errs.Detailed
+	var v *errs.ValidationError
+	if errors.As(err, &d) || errors.As(err, &v) || errors.Is(err, errs.ErrNotFound) || errors.Is(err, errs.ErrForbidden) ||
+		errors.Is(err, errs.ErrConflict) || errors.Is(err, errs.ErrStale) || errors.Is(err, errs.ErrGone) ||
+		errors.Is(err, errs.ErrUnauthorized) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if isUnavailable(err) {
+		return fmt.Errorf("%s: %w: %v", op, errs.ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// isUnavailable recognises a database that cannot serve: connection refused or
+// reset, PostgreSQL shutting down, SQLite busy, read-only or out of disk.
+func isUnavailable(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{
+		"connection refused", "connection reset", "broken pipe", "bad connection", "no connection",
+		"database is locked", "readonly database", "read-only", "disk is full", "disk i/o error",
+		"database or disk is full", "terminating connection", "the database system is", "failed to connect",
+		"conn closed", "unexpected eof", "i/o timeout", "sqlstate 57p", "sqlstate 08",
+	} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Backup writes a consistent copy of the live SQLite database to path with
+// VACUUM INTO, while writers go on. PostgreSQL is backed up with pg_dump.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.dialect != SQLite {
+		return errors.New("backup: on PostgreSQL use pg_dump")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s already exists", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	var ignored []struct{}
+	if err := s.r.WithContext(ctx).Raw("VACUUM INTO ?", abs).Scan(&ignored).Error; err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}

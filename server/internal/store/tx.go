@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"gorm.io/gorm"
+
+	"github.com/rapport/rapport/server/internal/domain/access"
+	"github.com/rapport/rapport/server/internal/domain/errs"
+	"github.com/rapport/rapport/server/internal/domain/event"
+)
+
+// tx is one write transaction. Events emitted through it are written to the log in
+// the same transaction and handed to the OnCommit listeners only after commit.
+type tx struct {
+	*gorm.DB
+	s      *Store
+	events []event.Event
+}
+
+// write runs fn in one write transaction (BEGIN IMMEDIATE on SQLite).
+func (s *Store) write(ctx context.Context, op string, fn func(tx *tx) error) error {
+	var t *tx
+	err := s.w.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		t = &tx{DB: db, s: s}
+		return fn(t)
+	})
+	if err != nil {
+		return mapErr(op, err)
+	}
+	if len(t.events) > 0 {
+		s.mu.RLock()
+		listeners := s.onCommit
+		s.mu.RUnlock()
+		for _, fn := range listeners {
+			fn(t.events)
+		}
+	}
+	return nil
+}
+
+// read returns the read handle bound to ctx.
+func (s *Store) read(ctx context.Context) *gorm.DB { return s.r.WithContext(ctx) }
+
+// emit appends ev to rel's log: it takes the next seq under the relationship's
+// row lock (UPDATE … RETURNING), so seqs are gapless and ordered by commit even
+// with concurrent writers on PostgreSQL. On PostgreSQL it also NOTIFYs, which is
+// delivered to listeners only if the transaction commits.
+func (t *tx) emit(relID string, actor access.Caller, actorSide access.Side, ev event.Event) (event.Event, error) {
+	var seq int64
+	res := t.Raw(`UPDATE relationships SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`, relID).Scan(&seq)
+	if res.Error != nil {
+		return ev, fmt.Errorf("next seq: %w", res.Error)
+	}
+	if res.RowsAffected == 0 || seq == 0 {
+		return ev, fmt.Errorf("next seq for relationship %s: %w", relID, errs.ErrNotFound)
+	}
+	ev.RelationshipID = relID
+	ev.Seq = seq
+	ev.ActorID = actor.UserID
+	ev.ActorSide = string(actorSide)
+	if ev.At.IsZero() {
+		ev.At = t.s.now()
+	}
+	if len(ev.Data) == 0 {
+		ev.Data = []byte(`{}`)
+	}
+	row := eventRow{
+		RelationshipID: relID, Seq: seq, Type: ev.Type, SubjectType: ev.SubjectType, SubjectID: ev.SubjectID,
+		ActorID: ev.ActorID, ActorSide: ev.ActorSide, At: ev.At, Data: string(ev.Data), PlanScope: ev.PlanScope,
+	}
+	if err := t.Create(&row).Error; err != nil {
+		return ev, fmt.Errorf("append event: %w", err)
+	}
+	if t.s.dialect == Postgres {
+		if err := t.Exec(`SELECT pg_notify(?, ?)`, NotifyChannel, relID+":"+strconv.FormatInt(seq, 10)).Error; err != nil {
+			return ev, fmt.Errorf("notify: %w", err)
+		}
+	}
+	t.events = append(t.events, ev)
+	return ev, nil
+}
+
+// NotifyChannel is the PostgreSQL channel that announces committed events
+// with the payload "relationship_id:seq".
+const NotifyChannel = "rapport_events"
+
+// emitRel is emit for a caller acting inside rel.
+func (t *tx) emitRel(rel access.Rel, ev event.Event) (event.Event, error) {
+	return t.emit(rel.ID, rel.Caller, rel.Side, ev)
+}
+
+// checkVersion compares an If-Match version with the current one (0: no If-Match).
+func checkVersion(ifMatch, current int64) error {
+	if ifMatch != 0 && ifMatch != current {
+		return fmt.Errorf("version %d is not the current version %d: %w", ifMatch, current, errs.ErrStale)
+	}
+	return nil
+}
+
+// lockRow reads one row for update: FOR UPDATE on PostgreSQL; on SQLite the
+// write transaction already holds the database's single write lock.
+func (t *tx) lockRow(dest any, query string, args ...any) error {
+	if t.s.dialect == Postgres {
+		query += " FOR UPDATE"
+	}
+	res := t.Raw(query, args...).Scan(dest)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return errs.ErrNotFound
+	}
+	return nil
+}
