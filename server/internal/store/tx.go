@@ -79,9 +79,18 @@ func (t *tx) emit(relID string, actor access.Caller, actorSide access.Side, ev e
 			return ev, fmt.Errorf("notify: %w", err)
 		}
 	}
+	for _, hook := range emitHooks {
+		if err := hook(t, ev); err != nil {
+			return ev, fmt.Errorf("%s hook: %w", ev.Type, err)
+		}
+	}
 	t.events = append(t.events, ev)
 	return ev, nil
 }
+
+// emitHooks run inside the transaction for every event written (for example to
+// derive per-user notifications atomically with the change). Register from init.
+var emitHooks []func(t *tx, ev event.Event) error
 
 // NotifyChannel is the PostgreSQL channel that announces committed events
 // with the payload "relationship_id:seq".
