@@ -248,8 +248,11 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
+	// Not through the reader pool: its connections are query_only, which refuses
+	// VACUUM INTO ("attempt to write a readonly database"). VACUUM INTO takes only
+	// a read transaction on the source, so other writers go on.
 	var ignored []struct{}
-	if err := s.r.WithContext(ctx).Raw("VACUUM INTO ?", abs).Scan(&ignored).Error; err != nil {
+	if err := s.w.WithContext(ctx).Raw("VACUUM INTO ?", abs).Scan(&ignored).Error; err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil

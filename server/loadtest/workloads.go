@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// The requests of each workload. Relationships and orders are picked at random
+// from the manifest, each with a token of the right side.
+
+func (h *harness) randomOrder() (int, string) {
+	r := rand.IntN(len(h.man.Rels))
+	o := h.man.Rels[r].Orders
+	return r, o[rand.IntN(len(o))]
+}
+
+func (h *harness) ceilingRead(ctx context.Context, _ int) error {
+	r, id := h.randomOrder()
+	return call(ctx, "GET", h.ceiling.base+"/orders/"+id+"?rel="+h.man.Rels[r].ID, h.buyer[r], "", 200, nil, nil)
+}
+
+func (h *harness) ceilingInsert(ctx context.Context, _ int) error {
+	r := rand.IntN(len(h.man.Rels))
+	return h.ceilingInsertRel(ctx, r)
+}
+
+func (h *harness) ceilingInsertRel(ctx context.Context, r int) error {
+	body := `{"relationship_id":"` + h.man.Rels[r].ID + `","body":"PO-` + newRunID() + `"}`
+	return call(ctx, "POST", h.ceiling.base+"/rows", h.buyer[r], body, 201, nil, nil)
+}
+
+func (h *harness) relBase(r int) string {
+	return h.portal.base + "/api/v1/relationships/" + h.man.Rels[r].ID
+}
+
+func (h *harness) orderRead(ctx context.Context, _ int) error {
+	r, id := h.randomOrder()
+	return call(ctx, "GET", h.relBase(r)+"/orders/"+id, h.buyer[r], "", 200, nil, nil)
+}
+
+func (h *harness) orderList(ctx context.Context, _ int) error {
+	r := rand.IntN(len(h.man.Rels))
+	return call(ctx, "GET", h.relBase(r)+"/orders?limit=50", h.buyer[r], "", 200, nil, nil)
+}
+
+func (h *harness) eventsAfter(ctx context.Context, _ int) error {
+	r := rand.IntN(len(h.man.Rels))
+	return call(ctx, "GET", h.relBase(r)+"/events?after_seq="+strconv.Itoa(rand.IntN(1000))+"&limit=50", h.buyer[r], "", 200, nil, nil)
+}
+
+func (h *harness) placeOrder(ctx context.Context, _ int) error {
+	return h.placeOrderRel(ctx, rand.IntN(len(h.man.Rels)))
+}
+
+// placeOrderRel places a 3-line order with a fresh idempotency key.
+func (h *harness) placeOrderRel(ctx context.Context, r int) error {
+	ps := h.man.Rels[r].Products
+	body := fmt.Sprintf(`{"po_number":"LT-%s","requested_date":%q,"note":"load test","lines":[{"product_id":%q,"quantity":%d},{"product_id":%q,"quantity":%d},{"product_id":%q,"quantity":%d}]}`,
+		newRunID()[:10], time.Now().AddDate(0, 0, 30).Format("2006-01-02"), ps[0], 1+rand.IntN(9), ps[1], 1+rand.IntN(9), ps[2], 1+rand.IntN(9))
+	return call(ctx, "POST", h.relBase(r)+"/orders", h.buyer[r], body, 201, map[string]string{"Idempotency-Key": newRunID()}, nil)
+}
+
+// changeState acknowledges a submitted order (supplier) or moves an
+// acknowledged one into production; the pools hold orders in those states.
+func (h *harness) changeState(ctx context.Context, _ int) error {
+	select {
+	case o := <-h.submitted:
+		body := `{"promised_date":"` + time.Now().AddDate(0, 0, 21).Format("2006-01-02") + `"}`
+		err := call(ctx, "POST", h.relBase(o.rel)+"/orders/"+o.id+"/acknowledge", h.supp[o.rel], body, 0, nil, nil)
+		if err == nil {
+			select {
+			case h.acked <- o:
+			default:
+			}
+		}
+		return err
+	case o := <-h.acked:
+		return call(ctx, "POST", h.relBase(o.rel)+"/orders/"+o.id+"/status", h.supp[o.rel], `{"status":"in_production"}`, 0, nil, nil)
+	default:
+		return fmt.Errorf("no order left to change state")
+	}
+}
+
+// newThing is the 10% of the mixed load that creates: orders, and tickets and
+// comments where the portal offers them.
+func (h *harness) newThing(ctx context.Context, r int) error {
+	switch n := rand.IntN(3); {
+	case n == 1 && h.features["tickets"]:
+		body := `{"type":"repair","severity":"normal","title":"Spindle noise","body":"load test"}`
+		return call(ctx, "POST", h.relBase(r)+"/tickets", h.buyer[r], body, 201, nil, nil)
+	case n == 2 && h.features["comments"]:
+		_, id := h.randomOrderOf(r)
+		body := `{"subject_type":"order","subject_id":"` + id + `","body":"load test comment"}`
+		return call(ctx, "POST", h.relBase(r)+"/comments", h.buyer[r], body, 201, nil, nil)
+	}
+	return h.placeOrderRel(ctx, r)
+}
+
+func (h *harness) randomOrderOf(r int) (int, string) {
+	o := h.man.Rels[r].Orders
+	return r, o[rand.IntN(len(o))]
+}
+
+// writeRel picks the relationship of a write: half of them go to the
+// relationships the websocket subscribers listen to.
+func (h *harness) writeRel() int {
+	if rand.IntN(2) == 0 {
+		return h.hot[rand.IntN(len(h.hot))]
+	}
+	return rand.IntN(len(h.man.Rels))
+}
+
+// mixed is 70% reads (single order, list, events), 20% state changes, 10% new things.
+func (h *harness) mixed(ctx context.Context, w int) error {
+	switch n := rand.IntN(100); {
+	case n < 50:
+		return h.orderRead(ctx, w)
+	case n < 60:
+		return h.orderList(ctx, w)
+	case n < 70:
+		return h.eventsAfter(ctx, w)
+	case n < 90:
+		return h.changeState(ctx, w)
+	}
+	return h.newThing(ctx, h.writeRel())
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// fanout is a set of websocket subscribers measuring, for every event they
+// receive, the time from the event's commit stamp ("at") to receipt.
+type fanout struct {
+	since    time.Time // events stamped before this are replays, not measured
+	rec      recorder
+	received atomic.Int64
+	conns    []*websocket.Conn
+	wg       sync.WaitGroup
+	dialErrs int
+	firstErr string
+}
+
+type wsMessage struct {
+	Type  string `json:"type"`
+	Event struct {
+		At time.Time `json:"at"`
+	} `json:"event"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// listen reads messages until the connection closes.
+func (f *fanout) listen(conn *websocket.Conn) {
+	defer f.wg.Done()
+	for {
+		_, b, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		var m wsMessage
+		if json.Unmarshal(b, &m) != nil || m.Type != "event" || m.Event.At.Before(f.since) {
+			if m.Type == "error" {
+				f.rec.add(0, fmt.Errorf("ws error %s: %s", m.Code, m.Message))
+			}
+			continue
+		}
+		f.received.Add(1)
+		f.rec.add(now.Sub(m.Event.At), nil)
+	}
+}
+
+func (f *fanout) dialErr(err error) {
+	f.dialErrs++
+	if f.firstErr == "" {
+		f.firstErr = err.Error()
+	}
+}
+
+func (f *fanout) close() {
+	for _, c := range f.conns {
+		c.Close()
+	}
+	f.wg.Wait()
+}
+
+func (f *fanout) result(name, mode string, elapsed time.Duration, subscribers int) *Result {
+	r := f.rec.result(name, mode, elapsed)
+	r.Errors += f.dialErrs
+	if r.FirstErr == "" {
+		r.FirstErr = f.firstErr
+	}
+	r.Note = fmt.Sprintf("%d subscribers, %d deliveries", subscribers-f.dialErrs, f.received.Load())
+	return r
+}
+
+// ceilingFanout: the bare gorilla broadcast. Subscribers listen to the hot
+// relationships; single-row inserts into them are broadcast at the same rate
+// as the portal's fan-out phase writes.
+func (h *harness) ceilingFanout(ctx context.Context) *Result {
+	f := &fanout{since: time.Now()}
+	wsBase := "ws" + strings.TrimPrefix(h.ceiling.base, "http")
+	for i := 0; i < h.o.wsClients; i++ {
+		r := h.hot[i%len(h.hot)]
+		conn, _, err := websocket.DefaultDialer.DialContext(ctx, wsBase+"/ws?rel="+h.man.Rels[r].ID, nil)
+		if err != nil {
+			f.dialErr(err)
+			continue
+		}
+		f.conns = append(f.conns, conn)
+		f.wg.Add(1)
+		go f.listen(conn)
+	}
+	time.Sleep(200 * time.Millisecond)
+	rate := h.fanoutWriteRate()
+	start := time.Now()
+	openLoop(ctx, "ceiling inserts", rate, h.o.duration, func(ctx context.Context, _ int) error {
+		return h.ceilingInsertRel(ctx, h.hot[rand.IntN(len(h.hot))])
+	})
+	time.Sleep(500 * time.Millisecond)
+	f.close()
+	return f.result("ceiling: ws broadcast, commit → receipt", fmt.Sprintf("%.0f writes/s", rate), time.Since(start), h.o.wsClients)
+}
+
+// fanoutWriteRate is the rate of writes into the hot relationships during the
+// fan-out phase: the share of the mixed load's writes that go there.
+func (h *harness) fanoutWriteRate() float64 {
+	if h.o.short {
+		return 20
+	}
+	return 40
+}
+
+// portalFanout subscribes the clients to the hot relationships through tickets,
+// then runs the mixed load at a constant rate and measures deliveries.
+func (h *harness) portalFanout(ctx context.Context) {
+	if !h.features["ws"] {
+		h.skip("ws fan-out during mixed load", "the portal has no websocket stream yet")
+		return
+	}
+	f := &fanout{since: time.Now()}
+	wsBase := "ws" + strings.TrimPrefix(h.portal.base, "http")
+	for i := 0; i < h.o.wsClients && ctx.Err() == nil; i++ {
+		conn, err := h.subscribe(ctx, wsBase, h.hot[i%len(h.hot)])
+		if err != nil {
+			f.dialErr(err)
+			continue
+		}
+		f.conns = append(f.conns, conn)
+		f.wg.Add(1)
+		go f.listen(conn)
+	}
+	time.Sleep(500 * time.Millisecond)
+	rate := h.o.wsRate
+	if rate == 0 {
+		rate = 200
+	}
+	hot := func(ctx context.Context, w int) error {
+		if rand.IntN(100) < 10 {
+			return h.placeOrderRel(ctx, h.hot[rand.IntN(len(h.hot))])
+		}
+		return h.mixed(ctx, w)
+	}
+	start := time.Now()
+	load := openLoop(ctx, "mixed load under fan-out", rate, h.o.duration, hot)
+	time.Sleep(500 * time.Millisecond)
+	f.close()
+	h.record(load, h.portal)
+	r := f.result("ws fan-out during mixed load, commit → receipt", fmt.Sprintf("mixed %.0f/s", rate), time.Since(start), h.o.wsClients)
+	r.Ceiling = h.ceilWS
+	h.record(r, h.portal)
+}
+
+// subscribe gets a ticket, upgrades and subscribes to relationship r from its current seq.
+func (h *harness) subscribe(ctx context.Context, wsBase string, r int) (*websocket.Conn, error) {
+	var b []byte
+	if err := call(ctx, "POST", h.portal.base+"/api/v1/ws/ticket", h.buyer[r], "", 201, nil, &b); err != nil {
+		return nil, err
+	}
+	var t struct {
+		Ticket string `json:"ticket"`
+	}
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, err
+	}
+	var ev []byte
+	if err := call(ctx, "GET", h.relBase(r)+"/events?after_seq=0&limit=1", h.buyer[r], "", 200, nil, &ev); err != nil {
+		return nil, err
+	}
+	var last struct {
+		LastSeq int64 `json:"last_seq"`
+	}
+	_ = json.Unmarshal(ev, &last)
+	hdr := http.Header{"Origin": {h.portal.base}}
+	conn, _, err := websocket.DefaultDialer.DialContext(ctx, wsBase+"/api/v1/ws?ticket="+t.Ticket, hdr)
+	if err != nil {
+		return nil, err
+	}
+	sub := fmt.Sprintf(`{"type":"subscribe","relationship_id":%q,"after_seq":%d}`, h.man.Rels[r].ID, last.LastSeq)
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(sub)); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
