@@ -28,21 +28,21 @@ import (
 
 // options are the harness's flags.
 type options struct {
-	size        Size
-	duration    time.Duration
-	workloads   map[string]bool
-	conc        int
-	wsClients   int
-	cacheDir    string
-	keep        bool
-	syncMode    string
-	short       bool
-	listRate    float64
-	wsRate      float64
-	cpuProfile  bool
-	out         string
-	dataOnly    bool
-	ceilingOnly bool
+	size         Size
+	duration     time.Duration
+	workloads    map[string]bool
+	conc         int
+	wsClients    int
+	cacheDir     string
+	keep         bool
+	syncMode     string
+	short        bool
+	listRate     float64
+	wsRate       float64
+	cpuProfile   bool
+	out          string
+	dataOnly     bool
+	maxErrorRate float64
 }
 
 const allWorkloads = "coldstart,read,list,place,mixed,ws"
@@ -88,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.cpuProfile, "pprof", false, "write a 10 s CPU profile of the portal under the read and place loads into the run folder")
 	fs.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
 	fs.BoolVar(&o.dataOnly, "data-only", false, "only generate (or find) the dataset and print its path")
+	fs.Float64Var(&o.maxErrorRate, "max-error-rate", 0.01, "exit with status 1 when a workload's errors exceed this share of its requests")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -158,9 +159,11 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	table := h.table()
 	fmt.Fprint(stdout, table)
 	if o.out != "" {
-		return os.WriteFile(o.out, []byte(table), 0o644)
+		if err := os.WriteFile(o.out, []byte(table), 0o644); err != nil {
+			return err
+		}
 	}
-	return nil
+	return h.failures(o.maxErrorRate)
 }
 
 // moduleRoot finds the repository root (where go.mod is) to build ./server.

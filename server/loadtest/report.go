@@ -91,3 +91,21 @@ func goTool(profile, bin string) string {
 	}
 	return string(out)
 }
+
+// failures reports workloads whose error share is over the limit, so CI fails
+// when the harness or the portal breaks.
+func (h *harness) failures(maxRate float64) error {
+	var bad []string
+	for _, r := range h.results {
+		if r.Skipped || r.N == 0 {
+			continue
+		}
+		if float64(r.Errors)/float64(r.N) > maxRate {
+			bad = append(bad, fmt.Sprintf("%s: %d of %d failed (%s)", r.Name, r.Errors, r.N, truncate(r.FirstErr, 200)))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("workloads over the %.1f%% error limit:\n  %s", 100*maxRate, strings.Join(bad, "\n  "))
+	}
+	return nil
+}

@@ -189,4 +189,3 @@ func (h *harness) subscribe(ctx context.Context, wsBase string, r int) (*websock
 	}
 	return conn, nil
 }
-

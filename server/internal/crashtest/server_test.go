@@ -262,7 +262,9 @@ func (r response) json() map[string]any {
 	return m
 }
 
-var httpClient = &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+// httpClient's timeout is generous: 30 bcrypt checks at once take seconds on a
+// busy 2-core machine, and "never hangs" is checked by each test's own bound.
+var httpClient = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
 // do sends a request to the server.
 func (e *env) do(ctx context.Context, method, path, token string, body any, hdr map[string]string) (response, error) {

@@ -68,6 +68,9 @@ func jsonProblem(c *gin.Context, err error) {
 			errs.FieldError{Field: field, Message: "must be a " + jsonKind(typeErr.Type.Kind().String())})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if field == "" {
+			field = `""` // the body used an empty key; name it visibly (found by FuzzDecode)
+		}
 		problem(c, http.StatusUnprocessableEntity, "The body has a field this request does not accept.",
 			errs.FieldError{Field: field, Message: "is not a field of this request"})
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
