@@ -40,6 +40,7 @@ type harness struct {
 	submitted chan orderRef
 	acked     chan orderRef
 	features  map[string]bool // endpoints the portal under test offers
+	profiles  int             // CPU profiles written (-pprof)
 }
 
 type orderRef struct {
@@ -192,7 +193,12 @@ func (h *harness) startPortal(ctx context.Context) (time.Duration, error) {
 		"RAPPORT_JWT_SECRET=" + h.secret, "RAPPORT_PUBLIC_ORIGIN=http://" + addr, "RAPPORT_LOG_LEVEL=warn",
 		"RAPPORT_SQLITE_SYNCHRONOUS=" + h.o.syncMode, "RAPPORT_LOGIN_PER_MINUTE=100000",
 	}
-	c, cold, err := startChild(ctx, "portal", h.bin, []string{"serve"}, env, addr, filepath.Join(h.runDir, "portal.log"))
+	bin, args := h.bin, []string{"serve"}
+	if h.o.cpuProfile {
+		h.profiles++
+		bin, args = h.self, []string{"-serve-portal", filepath.Join(h.runDir, fmt.Sprintf("portal-%d.pprof", h.profiles))}
+	}
+	c, cold, err := startChild(ctx, "portal", bin, args, env, addr, filepath.Join(h.runDir, "portal.log"))
 	if err != nil {
 		return 0, err
 	}
@@ -205,7 +211,13 @@ func (h *harness) measurePortal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer func() { h.portal.stop() }()
+	defer func() {
+		h.portal.stop()
+		if h.o.cpuProfile {
+			p := filepath.Join(h.runDir, fmt.Sprintf("portal-%d.pprof", h.profiles))
+			fmt.Fprintf(os.Stderr, "CPU profile of the portal (%s):\n%s", p, goTool(p, h.self))
+		}
+	}()
 	if h.o.workloads["coldstart"] {
 		h.coldStart(ctx, cold)
 	}

@@ -55,6 +55,13 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 2 && os.Args[1] == "-serve-portal" {
+		if err := servePortalProfiled(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "portal:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o, err := parseFlags(os.Args[1:], os.Stderr)
 	if err != nil {
 		os.Exit(2)
@@ -85,7 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the run folder (databases, server logs)")
 	fs.StringVar(&o.syncMode, "sync", "FULL", "SQLite synchronous mode of both servers: FULL or NORMAL")
 	fs.BoolVar(&o.short, "short", false, "CI mode: 20 relationships, 20,000 orders, 2 s per workload, 100 websocket clients")
-	fs.BoolVar(&o.cpuProfile, "pprof", false, "write a 10 s CPU profile of the portal under the read and place loads into the run folder")
+	fs.BoolVar(&o.cpuProfile, "pprof", false, "run the portal in-process under a CPU profiler (same app, same settings) and print the profile's top functions")
 	fs.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
 	fs.BoolVar(&o.dataOnly, "data-only", false, "only generate (or find) the dataset and print its path")
 	fs.Float64Var(&o.maxErrorRate, "max-error-rate", 0.01, "exit with status 1 when a workload's errors exceed this share of its requests")
