@@ -15,7 +15,9 @@ var _ = testutil.RegisterCrossTenant(
 	},
 	testutil.CrossTenantCase{
 		Name: "propose idea", Method: "POST", Path: "/relationships/{rel}/ideas", Want: http.StatusCreated,
-		Body:    func(map[string]string) any { return map[string]any{"title": "Shorter changeover", "category": "process"} },
+		Body: func(map[string]string) any {
+			return map[string]any{"title": "Shorter changeover", "category": "process"}
+		},
 		Allowed: func(f *testutil.Fixture) testutil.Actor { return f.Supplier.Member },
 	},
 	testutil.CrossTenantCase{
