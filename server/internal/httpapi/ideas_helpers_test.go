@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -63,4 +64,13 @@ func idOf(m map[string]any) string { return m["id"].(string) }
 
 func path(rel, format string, args ...any) string {
 	return "/relationships/" + rel + fmt.Sprintf(format, args...)
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
