@@ -131,7 +131,7 @@ func (s *Store) MarkSLABreaches(ctx context.Context, now time.Time) (int, error)
 		{BreachResolution, "resolution_breached", "resolution_due_at", "resolved_at"},
 	} {
 		var ids []string
-		err := s.w.WithContext(ctx).Model(&ticketRow{}).
+		err := s.read(ctx).Model(&ticketRow{}).
 			Where(k.flag+" = ? AND "+k.due+" < ? AND ("+k.done+" IS NULL OR "+k.done+" > "+k.due+")", false, now).
 			Order("id").Limit(1000).Pluck("id", &ids).Error
 		if err != nil {
