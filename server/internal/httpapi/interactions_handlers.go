@@ -37,21 +37,38 @@ func (a *API) listInteractions(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f := interaction.Filter{Kind: c.Query("kind"), InitiatedBy: c.Query("initiated_by")}
-	if err := f.Validate(); err != nil {
-		fail(c, err)
-		return
-	}
-	items, next, err := a.Store.ListInteractions(c.Request.Context(), relOf(c), f, p)
+	f, err := interaction.ParseFilter(c.Query("kind"), c.Query("initiated_by"), c.Query("since"))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	views := make([]interactionJSON, len(items))
-	for i, it := range items {
-		views[i] = interactionView(it)
+	ctx, rel := c.Request.Context(), relOf(c)
+	items, next, err := a.Store.ListInteractions(ctx, rel, f, p)
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, newList(views, next))
+	depts, err := a.Store.InteractionDepartments(ctx, rel, f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := interactionListJSON{Items: make([]interactionJSON, len(items)), NextCursor: next}
+	for i, it := range items {
+		out.Items[i] = interactionView(it)
+	}
+	out.Summary.ByDepartment = depts
+	c.JSON(http.StatusOK, out)
+}
+
+// interactionListJSON is a page of interactions with, over every interaction
+// matching the filter, who took part by side and department.
+type interactionListJSON struct {
+	Items      []interactionJSON `json:"items"`
+	NextCursor string            `json:"next_cursor"`
+	Summary    struct {
+		ByDepartment []interaction.DepartmentCount `json:"by_department"`
+	} `json:"summary"`
 }
 
 func (a *API) logInteraction(c *gin.Context) {

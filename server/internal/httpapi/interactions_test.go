@@ -115,6 +115,21 @@ func TestInteractionLog(t *testing.T) {
 		if n := len(s.Call("GET", path(f.RelA, "/interactions?kind=call&initiated_by=buyer"), f.BuyerA.Member.Token, nil).Items(t)); n != 3 {
 			t.Errorf("calls initiated by the buyer: %d, want 3", n)
 		}
+		// Who meets the customer: the visit had an engineer; everything else was purchasing only.
+		depts := s.Call("GET", path(f.RelA, "/interactions"), f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)["summary"].(map[string]any)["by_department"].([]any)
+		got := map[string]float64{}
+		for _, d := range depts {
+			m := d.(map[string]any)
+			got[m["side"].(string)+"/"+m["department"].(string)] = m["interactions"].(float64)
+		}
+		if len(got) != 3 || got["supplier/engineering"] != 1 || got["buyer/purchasing"] != 1 || got["buyer/management"] != 6 {
+			t.Errorf("by department %v", got)
+		}
+		recent := s.Call("GET", path(f.RelA, "/interactions?since=2026-05-01"), f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)
+		if len(recent) != 2 {
+			t.Errorf("since 2026-05-01: %d, want 2", len(recent))
+		}
+		s.Call("GET", path(f.RelA, "/interactions?since=last-week"), f.BuyerA.Member.Token, nil).Expect(t, 422)
 		s.Call("GET", path(f.RelA, "/interactions?kind=lunch"), f.BuyerA.Member.Token, nil).Expect(t, 422)
 		s.Call("GET", path(f.RelA, "/interactions?cursor=abc"), f.BuyerA.Member.Token, nil).Expect(t, 422)
 		if n := len(s.Call("GET", path(f.RelB, "/interactions"), f.BuyerB.Member.Token, nil).Items(t)); n != 0 {

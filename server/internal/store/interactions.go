@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/rapport/rapport/server/internal/domain/access"
 	"github.com/rapport/rapport/server/internal/domain/errs"
 	"github.com/rapport/rapport/server/internal/domain/event"
@@ -103,14 +105,7 @@ func participantsOf(rel access.Rel, users []userRow, ids []string) []interaction
 
 // ListInteractions lists rel's interactions, most recent occurrence first.
 func (s *Store) ListInteractions(ctx context.Context, rel access.Rel, f interaction.Filter, p Page) ([]interaction.Interaction, string, error) {
-	db := s.read(ctx)
-	q := db.Model(&interactionRow{}).Where("relationship_id = ?", rel.ID)
-	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
-	}
-	if f.InitiatedBy != "" {
-		q = q.Where("initiated_by = ?", f.InitiatedBy)
-	}
+	q := filterInteractions(s.read(ctx).Model(&interactionRow{}), rel, f, "")
 	if p.After != "" {
 		at, id, err := decodeOccurred(p.After)
 		if err != nil {
@@ -127,6 +122,42 @@ func (s *Store) ListInteractions(ctx context.Context, rel access.Rel, f interact
 	})
 	out, err := s.withParticipants(ctx, rel, rows)
 	return out, next, err
+}
+
+// filterInteractions scopes q (whose interactions table has the alias prefix p) to rel and f.
+func filterInteractions(q *gorm.DB, rel access.Rel, f interaction.Filter, p string) *gorm.DB {
+	q = q.Where(p+"relationship_id = ?", rel.ID)
+	if f.Kind != "" {
+		q = q.Where(p+"kind = ?", f.Kind)
+	}
+	if f.InitiatedBy != "" {
+		q = q.Where(p+"initiated_by = ?", f.InitiatedBy)
+	}
+	if !f.Since.IsZero() {
+		q = q.Where(p+"occurred_at >= ?", f.Since)
+	}
+	return q
+}
+
+// InteractionDepartments counts, per side and department, the interactions
+// matching f that people of that department took part in.
+func (s *Store) InteractionDepartments(ctx context.Context, rel access.Rel, f interaction.Filter) ([]interaction.DepartmentCount, error) {
+	var rows []struct {
+		OrgID, Department string
+		N                 int
+	}
+	q := s.read(ctx).Table("interactions i").Joins("JOIN interaction_participants ip ON ip.interaction_id = i.id").
+		Joins("JOIN users u ON u.id = ip.user_id")
+	err := filterInteractions(q, rel, f, "i.").Select("u.org_id, u.department, COUNT(DISTINCT i.id) AS n").
+		Group("u.org_id, u.department").Order("u.org_id, u.department").Scan(&rows).Error
+	if err != nil {
+		return nil, mapErr("interaction departments", err)
+	}
+	out := make([]interaction.DepartmentCount, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, interaction.DepartmentCount{Side: rel.SideOfOrg(r.OrgID), Department: r.Department, Interactions: r.N})
+	}
+	return out, nil
 }
 
 func decodeOccurred(key string) (time.Time, string, error) {

@@ -105,12 +105,31 @@ func uniqueIDs(ids []string) []string {
 type Filter struct {
 	Kind        string
 	InitiatedBy string
+	Since       time.Time // zero: no lower bound on occurred_at
 }
 
-// Validate checks the filter values.
-func (f Filter) Validate() error {
+// ParseFilter reads and checks the filter values; since is an RFC 3339 time or a date.
+func ParseFilter(kind, initiatedBy, since string) (Filter, error) {
+	f := Filter{Kind: kind, InitiatedBy: initiatedBy}
 	var v errs.Validator
 	v.Check(f.Kind == "" || slices.Contains(Kinds, f.Kind), "kind", "must be one of %s", strings.Join(Kinds, ", "))
 	v.Check(f.InitiatedBy == "" || access.Side(f.InitiatedBy).Valid(), "initiated_by", "must be supplier or buyer")
-	return v.Err()
+	if since != "" {
+		t, err := time.Parse(time.RFC3339, since)
+		if err != nil {
+			t, err = time.Parse(time.DateOnly, since)
+		}
+		if v.Check(err == nil, "since", "must be an RFC 3339 time or a date such as 2026-01-31") {
+			f.Since = t.UTC()
+		}
+	}
+	return f, v.Err()
+}
+
+// DepartmentCount is how many interactions people of one department of one side
+// took part in: the answer to "do our engineers meet this customer, or only sales?".
+type DepartmentCount struct {
+	Side         access.Side `json:"side"`
+	Department   string      `json:"department"`
+	Interactions int         `json:"interactions"`
 }

@@ -36,3 +36,15 @@ func TestValidate(t *testing.T) {
 		t.Errorf("a day ahead: %v", err)
 	}
 }
+
+func TestParseFilter(t *testing.T) {
+	f, err := ParseFilter("call", "buyer", "2026-01-31")
+	if err != nil || !f.Since.Equal(time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("%v %v", f, err)
+	}
+	if _, err := ParseFilter("lunch", "both", "yesterday"); err == nil {
+		t.Fatal("bad filter accepted")
+	} else if v := (*errs.ValidationError)(nil); !errors.As(err, &v) || len(v.Fields) != 3 {
+		t.Fatalf("want three field errors: %v", err)
+	}
+}
