@@ -186,6 +186,13 @@ func seedIdeas(ctx context.Context, w *World, b Buyer, stories []ideaStory) erro
 		if it, err = w.Store.CreateIdea(ctx, w.Rel(b, author), it); err != nil {
 			return err
 		}
+		if s.status != idea.Proposed && s.daysAgo > 3 {
+			w.At(w.DaysAgo(s.daysAgo - 1))
+			body := fmt.Sprintf("@%s thanks — could you share the numbers behind this? We will look at it with production.", author.Name)
+			if _, err := w.Store.CreateComment(ctx, w.Rel(b, receiver), comment.Subject{Type: comment.SubjectIdea, ID: it.ID}, body); err != nil {
+				return err
+			}
+		}
 		steps := map[string][]string{idea.UnderReview: {idea.UnderReview}, idea.Accepted: {idea.UnderReview, idea.Accepted},
 			idea.Implemented: {idea.UnderReview, idea.Accepted, idea.Implemented}, idea.Declined: {idea.UnderReview, idea.Declined},
 			idea.Withdrawn: {idea.Withdrawn}}[s.status]

@@ -89,6 +89,11 @@ func TestServiceDemo(t *testing.T) {
 		if breachEvents == 0 || breachEvents < flagged {
 			t.Errorf("%d breach events for %d flagged breaches", breachEvents, flagged)
 		}
+		var mentioned int
+		q.Raw(`SELECT COUNT(*) FROM comments WHERE subject_type = 'idea' AND mentions <> '[]'`).Scan(&mentioned)
+		if mentioned == 0 {
+			t.Error("no idea conversations with @mentions")
+		}
 		var oldest time.Time
 		q.Raw(`SELECT MIN(occurred_at) FROM interactions`).Scan(&oldest)
 		if time.Since(oldest) < 300*24*time.Hour {
