@@ -121,11 +121,39 @@ const (
 // when nobody is assigned. It returns how many breaches it marked.
 func (s *Store) MarkSLABreaches(ctx context.Context, now time.Time) (int, error) {
 	now = now.UTC()
-	type candidate struct {
-		ID   string
-		Kind string
+	marked := 0
+	// Scan in batches until a batch comes back short; the round limit only
+	// guards against a scan that keeps finding what it cannot mark.
+	for round := 0; round < 100; round++ {
+		found, full, err := s.breachCandidates(ctx, now)
+		if err != nil {
+			return marked, err
+		}
+		for _, c := range found {
+			ok, err := s.markBreach(ctx, c.id, c.kind, now)
+			if err != nil {
+				return marked, err
+			}
+			if ok {
+				marked++
+			}
+		}
+		if !full {
+			break
+		}
 	}
-	var found []candidate
+	return marked, nil
+}
+
+type breachCandidate struct{ id, kind string }
+
+const breachBatch = 1000
+
+// breachCandidates finds up to breachBatch unmarked overdue tickets per breach
+// kind; full reports whether a batch was full (there may be more).
+func (s *Store) breachCandidates(ctx context.Context, now time.Time) ([]breachCandidate, bool, error) {
+	var found []breachCandidate
+	full := false
 	for _, k := range []struct{ kind, flag, due, done string }{
 		{BreachFirstResponse, "first_response_breached", "first_response_due_at", "first_responded_at"},
 		{BreachResolution, "resolution_breached", "resolution_due_at", "resolved_at"},
@@ -133,25 +161,16 @@ func (s *Store) MarkSLABreaches(ctx context.Context, now time.Time) (int, error)
 		var ids []string
 		err := s.read(ctx).Model(&ticketRow{}).
 			Where(k.flag+" = ? AND "+k.due+" < ? AND ("+k.done+" IS NULL OR "+k.done+" > "+k.due+")", false, now).
-			Order("id").Limit(1000).Pluck("id", &ids).Error
+			Order("id").Limit(breachBatch).Pluck("id", &ids).Error
 		if err != nil {
-			return 0, mapErr("find sla breaches", err)
+			return nil, false, mapErr("find sla breaches", err)
 		}
+		full = full || len(ids) == breachBatch
 		for _, id := range ids {
-			found = append(found, candidate{id, k.kind})
+			found = append(found, breachCandidate{id, k.kind})
 		}
 	}
-	marked := 0
-	for _, c := range found {
-		ok, err := s.markBreach(ctx, c.ID, c.Kind, now)
-		if err != nil {
-			return marked, err
-		}
-		if ok {
-			marked++
-		}
-	}
-	return marked, nil
+	return found, full, nil
 }
 
 // markBreach marks one breach in its own transaction, re-checking under the row
