@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/rapport/rapport/server/internal/domain/errs"
+	"github.com/rapport/rapport/server/internal/domain/event"
 	"github.com/rapport/rapport/server/internal/domain/ticket"
 	"github.com/rapport/rapport/server/internal/store"
 )
@@ -118,9 +119,26 @@ func (a *API) answerTicket(c *gin.Context, status int, tk ticket.Ticket, err err
 	c.JSON(status, ticketView(tk, a.Store.Now()))
 }
 
+// ticketDetail is one ticket with its timeline.
+type ticketDetail struct {
+	ticketJSON
+	History []event.Event `json:"history"`
+}
+
 func (a *API) getTicket(c *gin.Context) {
-	tk, err := a.Store.Ticket(c.Request.Context(), relOf(c), c.Param("id"))
-	a.answerTicket(c, http.StatusOK, tk, err)
+	ctx, rel := c.Request.Context(), relOf(c)
+	tk, err := a.Store.Ticket(ctx, rel, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	history, err := a.Store.TicketHistory(ctx, rel, tk.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	etag(c, tk.Version)
+	c.JSON(http.StatusOK, ticketDetail{ticketJSON: ticketView(tk, a.Store.Now()), History: history})
 }
 
 type ticketPatch struct {

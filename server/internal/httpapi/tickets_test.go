@@ -301,6 +301,17 @@ func TestTicketSLAClock(t *testing.T) {
 		if len(evs) != 1 || notifyOf(evs[0])[0] != f.Supplier.Member.User.ID || evs[0]["at"] != "2026-03-14T09:01:00Z" {
 			t.Fatalf("second round breach %v", evs)
 		}
+		// The ticket's timeline tells the whole story, in order, to both sides.
+		history := s.Call("GET", tkURL(id, ""), f.BuyerA.Member.Token, nil).Expect(t, 200).JSON(t)["history"].([]any)
+		want := []string{"ticket.opened", "ticket.sla_breached", "ticket.status_changed", "ticket.status_changed", "ticket.status_changed",
+			"ticket.assigned", "ticket.sla_breached"}
+		var types []string
+		for _, h := range history {
+			types = append(types, h.(map[string]any)["type"].(string))
+		}
+		if strings.Join(types, ",") != strings.Join(want, ",") {
+			t.Errorf("history %v, want %v", types, want)
+		}
 	})
 }
 

@@ -291,3 +291,19 @@ func markFirstResponse(t *tx, rel access.Rel, ticketID string, at time.Time) err
 	return t.Model(&ticketRow{}).Where("id = ? AND relationship_id = ? AND first_responded_at IS NULL", ticketID, rel.ID).
 		Update("first_responded_at", at).Error
 }
+
+// TicketHistory returns a ticket's timeline from the event log, oldest first:
+// opened, status changes with their notes, assignments and SLA breaches.
+func (s *Store) TicketHistory(ctx context.Context, rel access.Rel, id string) ([]event.Event, error) {
+	var rows []eventRow
+	err := visibleEvents(s.read(ctx).Model(&eventRow{}), rel).Where("subject_type = ? AND subject_id = ?", "ticket", id).
+		Order("seq").Limit(1000).Find(&rows).Error
+	if err != nil {
+		return nil, mapErr("ticket history", err)
+	}
+	out := make([]event.Event, len(rows))
+	for i, r := range rows {
+		out[i] = r.event()
+	}
+	return out, nil
+}

@@ -13,3 +13,6 @@ CREATE INDEX tickets_first_response ON tickets(first_response_breached, first_re
 
 CREATE INDEX ideas_rel_status ON ideas(relationship_id, status, id);
 CREATE INDEX interaction_participants_user ON interaction_participants(user_id);
+
+-- A ticket's (or any object's) timeline is read from the event log by subject.
+CREATE INDEX events_rel_subject ON events(relationship_id, subject_type, subject_id, seq);
