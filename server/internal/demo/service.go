@@ -163,8 +163,8 @@ var serviceStories = map[string]serviceStory{
 	},
 }
 
-// sideUsers returns the supplier's and the buyer's people for an idea or ticket.
-func (w *World) people(b Buyer, supplier bool) (author, receiver account.User) {
+// servicePeople returns the supplier's and the buyer's people for an idea or ticket.
+func (w *World) servicePeople(b Buyer, supplier bool) (author, receiver account.User) {
 	if supplier {
 		return w.SupplierEngineer, b.Admin
 	}
@@ -173,7 +173,7 @@ func (w *World) people(b Buyer, supplier bool) (author, receiver account.User) {
 
 func seedIdeas(ctx context.Context, w *World, b Buyer, stories []ideaStory) error {
 	for _, s := range stories {
-		author, receiver := w.people(b, s.bySupplier)
+		author, receiver := w.servicePeople(b, s.bySupplier)
 		w.At(w.DaysAgo(s.daysAgo))
 		n := idea.New{Title: s.title, Body: "Proposed by " + author.Name + ".", Category: s.category}
 		if s.value != "" {

@@ -39,13 +39,13 @@ var _ = testutil.RegisterCrossTenant(
 
 func commentSetup(t *testing.T, s *testutil.Server, f *testutil.Fixture) map[string]string {
 	ids := ideaSetup(t, s, f)
-	cm := s.Call("POST", path(f.RelA, "/comments?subject_type=idea&subject_id=%s", ids["idea"]), f.Supplier.Member.Token, map[string]any{"body": "Hm"}).Expect(t, 201).JSON(t)
-	ids["comment"] = idOf(cm)
+	cm := s.Call("POST", svcPath(f.RelA, "/comments?subject_type=idea&subject_id=%s", ids["idea"]), f.Supplier.Member.Token, map[string]any{"body": "Hm"}).Expect(t, 201).JSON(t)
+	ids["comment"] = svcID(cm)
 	return ids
 }
 
 // insertPlan writes a plan (the plans API is another area's) with its readers.
-func insertPlan(t *testing.T, s *testutil.Server, rel string, author testutil.Actor, confidential bool, readers ...testutil.Actor) string {
+func svcInsertPlan(t *testing.T, s *testutil.Server, rel string, author testutil.Actor, confidential bool, readers ...testutil.Actor) string {
 	t.Helper()
 	id := "plan-" + strings.ReplaceAll(time.Now().Format("150405.000000000"), ".", "") + author.User.ID[:6]
 	now := time.Now().UTC()
@@ -63,7 +63,7 @@ func insertPlan(t *testing.T, s *testutil.Server, rel string, author testutil.Ac
 	return id
 }
 
-func insertPromise(t *testing.T, s *testutil.Server, rel string, owner testutil.Actor) string {
+func svcInsertPromise(t *testing.T, s *testutil.Server, rel string, owner testutil.Actor) string {
 	t.Helper()
 	id := "prom-" + rel
 	err := s.Store.Writer().Exec(`INSERT INTO promises (id, relationship_id, description, kind, owner_id, due_date, status, created_by, created_at)
@@ -80,40 +80,40 @@ func TestCommentSubjects(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		ideaA := idOf(s.Call("POST", path(f.RelA, "/ideas"), f.BuyerA.Member.Token, map[string]any{"title": "A", "category": "cost"}).Expect(t, 201).JSON(t))
-		ideaB := idOf(s.Call("POST", path(f.RelB, "/ideas"), f.BuyerB.Member.Token, map[string]any{"title": "B", "category": "cost"}).Expect(t, 201).JSON(t))
-		ticketA := idOf(s.Call("POST", path(f.RelA, "/tickets"), f.BuyerA.Member.Token, map[string]any{"type": "repair", "severity": "low", "title": "A"}).Expect(t, 201).JSON(t))
-		ticketB := idOf(s.Call("POST", path(f.RelB, "/tickets"), f.BuyerB.Member.Token, map[string]any{"type": "repair", "severity": "low", "title": "B"}).Expect(t, 201).JSON(t))
+		ideaA := svcID(s.Call("POST", svcPath(f.RelA, "/ideas"), f.BuyerA.Member.Token, map[string]any{"title": "A", "category": "cost"}).Expect(t, 201).JSON(t))
+		ideaB := svcID(s.Call("POST", svcPath(f.RelB, "/ideas"), f.BuyerB.Member.Token, map[string]any{"title": "B", "category": "cost"}).Expect(t, 201).JSON(t))
+		ticketA := svcID(s.Call("POST", svcPath(f.RelA, "/tickets"), f.BuyerA.Member.Token, map[string]any{"type": "repair", "severity": "low", "title": "A"}).Expect(t, 201).JSON(t))
+		ticketB := svcID(s.Call("POST", svcPath(f.RelB, "/tickets"), f.BuyerB.Member.Token, map[string]any{"type": "repair", "severity": "low", "title": "B"}).Expect(t, 201).JSON(t))
 		subjects := []struct{ typ, mine, other string }{
 			{"idea", ideaA, ideaB},
 			{"ticket", ticketA, ticketB},
-			{"order", insertOrder(t, s, f.RelA, f.BuyerA.Admin.User.ID, "A-1"), insertOrder(t, s, f.RelB, f.BuyerB.Admin.User.ID, "B-1")},
-			{"promise", insertPromise(t, s, f.RelA, f.Supplier.Member), insertPromise(t, s, f.RelB, f.Supplier.Member)},
-			{"plan", insertPlan(t, s, f.RelA, f.BuyerA.Member, false), insertPlan(t, s, f.RelB, f.BuyerB.Member, false)},
-			{"forecast", makeProduct(t, s, f.Supplier, "F-1"), makeProduct(t, s, f.Outsider, "F-X")},
+			{"order", svcInsertOrder(t, s, f.RelA, f.BuyerA.Admin.User.ID, "A-1"), svcInsertOrder(t, s, f.RelB, f.BuyerB.Admin.User.ID, "B-1")},
+			{"promise", svcInsertPromise(t, s, f.RelA, f.Supplier.Member), svcInsertPromise(t, s, f.RelB, f.Supplier.Member)},
+			{"plan", svcInsertPlan(t, s, f.RelA, f.BuyerA.Member, false), svcInsertPlan(t, s, f.RelB, f.BuyerB.Member, false)},
+			{"forecast", svcProduct(t, s, f.Supplier, "F-1"), svcProduct(t, s, f.Outsider, "F-X")},
 		}
 		for _, sub := range subjects {
-			url := path(f.RelA, "/comments?subject_type=%s&subject_id=%s", sub.typ, sub.mine)
+			url := svcPath(f.RelA, "/comments?subject_type=%s&subject_id=%s", sub.typ, sub.mine)
 			cm := s.Call("POST", url, f.BuyerA.Member.Token, map[string]any{"body": "On " + sub.typ}).Expect(t, 201).JSON(t)
 			if cm["subject_type"] != sub.typ || cm["subject_id"] != sub.mine || cm["author_side"] != "buyer" {
 				t.Errorf("%s: %v", sub.typ, cm)
 			}
 			items := s.Call("GET", url, f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)
-			if len(items) != 1 || idOf(items[0]) != idOf(cm) {
+			if len(items) != 1 || svcID(items[0]) != svcID(cm) {
 				t.Errorf("%s thread: %v", sub.typ, items)
 			}
-			seq := lastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
-			r := s.Call("POST", path(f.RelA, "/comments?subject_type=%s&subject_id=%s", sub.typ, sub.other), f.BuyerA.Member.Token, map[string]any{"body": "x"}).Expect(t, 422)
+			seq := svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
+			r := s.Call("POST", svcPath(f.RelA, "/comments?subject_type=%s&subject_id=%s", sub.typ, sub.other), f.BuyerA.Member.Token, map[string]any{"body": "x"}).Expect(t, 422)
 			if !strings.Contains(string(r.Body), `"field":"subject_id"`) {
 				t.Errorf("%s of another relationship: %s", sub.typ, r.Body)
 			}
-			s.Call("GET", path(f.RelA, "/comments?subject_type=%s&subject_id=%s", sub.typ, sub.other), f.BuyerA.Member.Token, nil).Expect(t, 422)
-			if lastSeq(t, s, f.RelA, f.Supplier.Admin.Token) != seq {
+			s.Call("GET", svcPath(f.RelA, "/comments?subject_type=%s&subject_id=%s", sub.typ, sub.other), f.BuyerA.Member.Token, nil).Expect(t, 422)
+			if svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token) != seq {
 				t.Errorf("%s: refused comment wrote an event", sub.typ)
 			}
 		}
 		// The body may carry the subject instead of the query string.
-		s.Call("POST", path(f.RelA, "/comments"), f.BuyerA.Member.Token, map[string]any{"body": "b", "subject_type": "idea", "subject_id": ideaA}).Expect(t, 201)
+		s.Call("POST", svcPath(f.RelA, "/comments"), f.BuyerA.Member.Token, map[string]any{"body": "b", "subject_type": "idea", "subject_id": ideaA}).Expect(t, 201)
 		bad := []struct {
 			name, url string
 			body      any
@@ -130,19 +130,19 @@ func TestCommentSubjects(t *testing.T) {
 			{"10 MB", "/comments?subject_type=idea&subject_id=" + ideaA, map[string]any{"body": strings.Repeat("x", 10<<20)}, 413, ""},
 		}
 		for _, c := range bad {
-			r := s.Call("POST", path(f.RelA, "%s", c.url), f.BuyerA.Member.Token, c.body).Expect(t, c.status)
+			r := s.Call("POST", svcPath(f.RelA, "%s", c.url), f.BuyerA.Member.Token, c.body).Expect(t, c.status)
 			if c.field != "" && !strings.Contains(string(r.Body), `"field":"`+c.field+`"`) {
 				t.Errorf("%s: %s", c.name, r.Body)
 			}
 		}
-		s.Call("GET", path(f.RelA, "/comments?subject_type=invoice&subject_id=x"), f.BuyerA.Member.Token, nil).Expect(t, 422)
+		s.Call("GET", svcPath(f.RelA, "/comments?subject_type=invoice&subject_id=x"), f.BuyerA.Member.Token, nil).Expect(t, 422)
 		// 10,000 characters exactly (multi-byte) and markup are stored verbatim.
 		long := strings.Repeat("é", 9950) + `<script>alert(1)</script>`
-		cm := s.Call("POST", path(f.RelA, "/comments?subject_type=idea&subject_id=%s", ideaA), f.BuyerA.Member.Token, map[string]any{"body": long}).Expect(t, 201).JSON(t)
+		cm := s.Call("POST", svcPath(f.RelA, "/comments?subject_type=idea&subject_id=%s", ideaA), f.BuyerA.Member.Token, map[string]any{"body": long}).Expect(t, 201).JSON(t)
 		if cm["body"] != long {
 			t.Error("body not stored verbatim")
 		}
-		all := s.Call("GET", path(f.RelA, "/comments"), f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)
+		all := s.Call("GET", svcPath(f.RelA, "/comments"), f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)
 		if len(all) != 8 {
 			t.Errorf("all comments of A: %d, want 8", len(all))
 		}
@@ -157,10 +157,10 @@ func TestCommentsOnConfidentialPlan(t *testing.T) {
 		f := s.Seed()
 		reader := f.Supplier.Member
 		nonReader := s.AddActor(f.Supplier, "member", "engineering")
-		plan := insertPlan(t, s, f.RelA, f.BuyerA.Member, true, reader)
-		open := insertPlan(t, s, f.RelA, f.BuyerA.Member, false)
-		url := path(f.RelA, "/comments?subject_type=plan&subject_id=%s", plan)
-		before := lastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
+		plan := svcInsertPlan(t, s, f.RelA, f.BuyerA.Member, true, reader)
+		open := svcInsertPlan(t, s, f.RelA, f.BuyerA.Member, false)
+		url := svcPath(f.RelA, "/comments?subject_type=plan&subject_id=%s", plan)
+		before := svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
 
 		cases := []struct {
 			name  string
@@ -187,8 +187,8 @@ func TestCommentsOnConfidentialPlan(t *testing.T) {
 				continue
 			}
 			// The unfiltered list and the event feed hide them from non-readers too.
-			all := s.Call("GET", path(f.RelA, "/comments"), c.who.Token, nil).Expect(t, 200).Items(t)
-			evs := eventsAfter(t, s, f.RelA, c.who.Token, before)
+			all := s.Call("GET", svcPath(f.RelA, "/comments"), c.who.Token, nil).Expect(t, 200).Items(t)
+			evs := svcEventsAfter(t, s, f.RelA, c.who.Token, before)
 			want := 0
 			if c.read == 200 {
 				want = 3
@@ -197,14 +197,14 @@ func TestCommentsOnConfidentialPlan(t *testing.T) {
 				t.Errorf("%s: %d comments and %d events visible, want %d", c.name, len(all), len(evs), want)
 			}
 			for _, e := range evs {
-				if strings.Contains(string(mustJSON(t, e)), "Secret") {
+				if strings.Contains(string(svcJSON(t, e)), "Secret") {
 					t.Errorf("event carries the content: %v", e)
 				}
 			}
 		}
 		// A comment on the open plan is visible to everyone in the relationship.
-		s.Call("POST", path(f.RelA, "/comments?subject_type=plan&subject_id=%s", open), nonReader.Token, map[string]any{"body": "Public"}).Expect(t, 201)
-		if n := len(s.Call("GET", path(f.RelA, "/comments"), nonReader.Token, nil).Items(t)); n != 1 {
+		s.Call("POST", svcPath(f.RelA, "/comments?subject_type=plan&subject_id=%s", open), nonReader.Token, map[string]any{"body": "Public"}).Expect(t, 201)
+		if n := len(s.Call("GET", svcPath(f.RelA, "/comments"), nonReader.Token, nil).Items(t)); n != 1 {
 			t.Errorf("non-reader sees %d comments, want the public one", n)
 		}
 		// @mentions on the confidential plan notify only those who may read it.
@@ -213,10 +213,10 @@ func TestCommentsOnConfidentialPlan(t *testing.T) {
 			t.Errorf("mentions %v, want only the plan's author", m)
 		}
 		// Editing or deleting through the comment id is a 404 for non-readers.
-		id := idOf(cm)
-		s.Call("PATCH", path(f.RelA, "/comments/%s", id), nonReader.Token, map[string]any{"body": "x"}).Expect(t, 404)
-		s.Call("DELETE", path(f.RelA, "/comments/%s", id), f.Supplier.Admin.Token, nil).Expect(t, 404)
-		s.Call("PATCH", path(f.RelA, "/comments/%s", id), reader.Token, map[string]any{"body": "edited"}).Expect(t, 200)
+		id := svcID(cm)
+		s.Call("PATCH", svcPath(f.RelA, "/comments/%s", id), nonReader.Token, map[string]any{"body": "x"}).Expect(t, 404)
+		s.Call("DELETE", svcPath(f.RelA, "/comments/%s", id), f.Supplier.Admin.Token, nil).Expect(t, 404)
+		s.Call("PATCH", svcPath(f.RelA, "/comments/%s", id), reader.Token, map[string]any{"body": "edited"}).Expect(t, 200)
 	})
 }
 
@@ -224,34 +224,34 @@ func TestCommentEditDeleteAndMentions(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		now := at("2026-04-01T10:00:00Z")
-		setClock(s, &now)
-		idea := idOf(s.Call("POST", path(f.RelA, "/ideas"), f.BuyerA.Member.Token, map[string]any{"title": "A", "category": "cost"}).Expect(t, 201).JSON(t))
-		seq := lastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
+		now := svcAt("2026-04-01T10:00:00Z")
+		svcSetClock(s, &now)
+		idea := svcID(s.Call("POST", svcPath(f.RelA, "/ideas"), f.BuyerA.Member.Token, map[string]any{"title": "A", "category": "cost"}).Expect(t, 201).JSON(t))
+		seq := svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
 		body := "@" + f.Supplier.Member.User.Name + " can you check? cc @" + strings.ToUpper(f.BuyerA.Admin.User.Email) + ", not @nobody <b>now</b>"
-		cm := s.Call("POST", path(f.RelA, "/comments?subject_type=idea&subject_id=%s", idea), f.BuyerA.Member.Token, map[string]any{"body": body}).Expect(t, 201).JSON(t)
+		cm := s.Call("POST", svcPath(f.RelA, "/comments?subject_type=idea&subject_id=%s", idea), f.BuyerA.Member.Token, map[string]any{"body": body}).Expect(t, 201).JSON(t)
 		want := []string{f.Supplier.Member.User.ID, f.BuyerA.Admin.User.ID}
-		if !slices.Equal(anyStrings(cm["mentions"]), want) || cm["body"] != body {
+		if !slices.Equal(svcStrings(cm["mentions"]), want) || cm["body"] != body {
 			t.Fatalf("comment %v", cm)
 		}
-		evs := eventsAfter(t, s, f.RelA, f.Supplier.Admin.Token, seq)
-		if len(evs) != 1 || evs[0]["type"] != "comment.created" || !slices.Equal(notifyOf(evs[0]), want) {
+		evs := svcEventsAfter(t, s, f.RelA, f.Supplier.Admin.Token, seq)
+		if len(evs) != 1 || evs[0]["type"] != "comment.created" || !slices.Equal(svcNotifyOf(evs[0]), want) {
 			t.Fatalf("events %v", evs)
 		}
-		url := path(f.RelA, "/comments/%s", idOf(cm))
+		url := svcPath(f.RelA, "/comments/%s", svcID(cm))
 		// Edit: the author, within 15 minutes, with If-Match; new mentions notified once.
 		now = now.Add(14 * time.Minute)
 		s.Call("PATCH", url, f.BuyerA.Admin.Token, map[string]any{"body": "hijack"}).Expect(t, 403)
 		s.Call("PATCH", url, f.BuyerA.Member.Token, map[string]any{"body": ""}).Expect(t, 422)
 		s.Do(testutil.Req{Method: "PATCH", Path: url, Token: f.BuyerA.Member.Token, Body: map[string]any{"body": "x"}, Header: map[string]string{"If-Match": `"9"`}}).Expect(t, 412)
-		seq = lastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
+		seq = svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
 		edited := s.Do(testutil.Req{Method: "PATCH", Path: url, Token: f.BuyerA.Member.Token, Body: map[string]any{"body": body + " @" + f.Supplier.Admin.User.Name},
-			Header: map[string]string{"If-Match": etagOf(cm)}}).Expect(t, 200).JSON(t)
+			Header: map[string]string{"If-Match": svcETag(cm)}}).Expect(t, 200).JSON(t)
 		if edited["edited_at"] != "2026-04-01T10:14:00Z" || edited["version"].(float64) != 2 || len(edited["mentions"].([]any)) != 3 {
 			t.Fatalf("edited %v", edited)
 		}
-		evs = eventsAfter(t, s, f.RelA, f.Supplier.Admin.Token, seq)
-		if len(evs) != 1 || evs[0]["type"] != "comment.edited" || !slices.Equal(notifyOf(evs[0]), []string{f.Supplier.Admin.User.ID}) {
+		evs = svcEventsAfter(t, s, f.RelA, f.Supplier.Admin.Token, seq)
+		if len(evs) != 1 || evs[0]["type"] != "comment.edited" || !slices.Equal(svcNotifyOf(evs[0]), []string{f.Supplier.Admin.User.ID}) {
 			t.Errorf("edit events %v", evs)
 		}
 		now = now.Add(2 * time.Minute) // 16 minutes after posting
@@ -265,18 +265,18 @@ func TestCommentEditDeleteAndMentions(t *testing.T) {
 			t.Fatalf("tombstone %v", gone)
 		}
 		s.Call("DELETE", url, f.BuyerA.Member.Token, nil).Expect(t, 409)
-		now = at("2026-04-01T10:01:00Z")
+		now = svcAt("2026-04-01T10:01:00Z")
 		s.Call("PATCH", url, f.BuyerA.Member.Token, map[string]any{"body": "revive"}).Expect(t, 409)
-		thread := s.Call("GET", path(f.RelA, "/comments?subject_type=idea&subject_id=%s", idea), f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)
+		thread := s.Call("GET", svcPath(f.RelA, "/comments?subject_type=idea&subject_id=%s", idea), f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)
 		if len(thread) != 1 || thread[0]["deleted"] != true || thread[0]["body"] != "" {
 			t.Errorf("thread %v", thread)
 		}
-		s.Call("PATCH", path(f.RelA, "/comments/nope"), f.BuyerA.Member.Token, map[string]any{"body": "x"}).Expect(t, 404)
-		s.Call("DELETE", path(f.RelB, "/comments/%s", idOf(cm)), f.BuyerB.Admin.Token, nil).Expect(t, 404)
+		s.Call("PATCH", svcPath(f.RelA, "/comments/nope"), f.BuyerA.Member.Token, map[string]any{"body": "x"}).Expect(t, 404)
+		s.Call("DELETE", svcPath(f.RelB, "/comments/%s", svcID(cm)), f.BuyerB.Admin.Token, nil).Expect(t, 404)
 	})
 }
 
-func anyStrings(v any) []string {
+func svcStrings(v any) []string {
 	out := []string{}
 	for _, x := range v.([]any) {
 		out = append(out, x.(string))

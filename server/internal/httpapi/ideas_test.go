@@ -36,20 +36,20 @@ var _ = testutil.RegisterCrossTenant(
 
 // ideaSetup proposes an idea from buyer A to the supplier.
 func ideaSetup(t *testing.T, s *testutil.Server, f *testutil.Fixture) map[string]string {
-	it := s.Call("POST", path(f.RelA, "/ideas"), f.BuyerA.Member.Token, map[string]any{"title": "Pallet size", "category": "logistics"}).Expect(t, 201).JSON(t)
-	return map[string]string{"idea": idOf(it)}
+	it := s.Call("POST", svcPath(f.RelA, "/ideas"), f.BuyerA.Member.Token, map[string]any{"title": "Pallet size", "category": "logistics"}).Expect(t, 201).JSON(t)
+	return map[string]string{"idea": svcID(it)}
 }
 
 func TestIdeaCreateAndBadInput(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		mine := makeProduct(t, s, f.Supplier, "SKU-1")
-		foreign := makeProduct(t, s, f.Outsider, "SKU-X")
-		before := lastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
+		mine := svcProduct(t, s, f.Supplier, "SKU-1")
+		foreign := svcProduct(t, s, f.Outsider, "SKU-X")
+		before := svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
 
 		script := `<script>alert("x")</script><b>bold</b>`
-		created := s.Call("POST", path(f.RelA, "/ideas"), f.BuyerA.Member.Token, map[string]any{
+		created := s.Call("POST", svcPath(f.RelA, "/ideas"), f.BuyerA.Member.Token, map[string]any{
 			"title": "Lighter guard " + script, "body": script, "category": "design", "product_id": mine,
 			"estimated_value": "12500.50", "currency": "eur"}).Expect(t, 201)
 		it := created.JSON(t)
@@ -60,11 +60,11 @@ func TestIdeaCreateAndBadInput(t *testing.T) {
 		if created.Header.Get("ETag") != `"1"` {
 			t.Errorf("ETag %q", created.Header.Get("ETag"))
 		}
-		evs := eventsAfter(t, s, f.RelA, f.Supplier.Admin.Token, before)
+		evs := svcEventsAfter(t, s, f.RelA, f.Supplier.Admin.Token, before)
 		if len(evs) != 1 || evs[0]["type"] != "idea.created" || evs[0]["actor_side"] != "buyer" {
 			t.Fatalf("events = %v", evs)
 		}
-		got := s.Call("GET", path(f.RelA, "/ideas/%s", idOf(it)), f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
+		got := s.Call("GET", svcPath(f.RelA, "/ideas/%s", svcID(it)), f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
 		if got["body"] != script {
 			t.Errorf("markup not returned verbatim: %v", got["body"])
 		}
@@ -89,30 +89,30 @@ func TestIdeaCreateAndBadInput(t *testing.T) {
 			{"10 MB body", map[string]any{"title": "x", "category": "cost", "body": strings.Repeat("a", 10<<20)}, 413, ""},
 			{"not JSON", "{", 400, ""},
 		}
-		seq := lastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
+		seq := svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
 		for _, c := range bad {
-			r := s.Call("POST", path(f.RelA, "/ideas"), f.BuyerA.Member.Token, c.body).Expect(t, c.status)
+			r := s.Call("POST", svcPath(f.RelA, "/ideas"), f.BuyerA.Member.Token, c.body).Expect(t, c.status)
 			if c.field != "" && !strings.Contains(string(r.Body), `"field":"`+c.field+`"`) {
 				t.Errorf("%s: problem does not name %s: %s", c.name, c.field, r.Body)
 			}
 		}
-		if n := len(s.Call("GET", path(f.RelA, "/ideas"), f.BuyerA.Member.Token, nil).Expect(t, 200).Items(t)); n != 1 {
+		if n := len(s.Call("GET", svcPath(f.RelA, "/ideas"), f.BuyerA.Member.Token, nil).Expect(t, 200).Items(t)); n != 1 {
 			t.Errorf("bad input wrote ideas: %d", n)
 		}
-		if lastSeq(t, s, f.RelA, f.Supplier.Admin.Token) != seq {
+		if svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token) != seq {
 			t.Error("bad input wrote events")
 		}
 		// An idea of relationship B is not found through relationship A.
-		other := s.Call("POST", path(f.RelB, "/ideas"), f.BuyerB.Member.Token, map[string]any{"title": "B's", "category": "cost"}).Expect(t, 201).JSON(t)
-		s.Call("GET", path(f.RelA, "/ideas/%s", idOf(other)), f.Supplier.Admin.Token, nil).Expect(t, 404)
-		s.Call("POST", path(f.RelA, "/ideas/%s/status", idOf(other)), f.Supplier.Admin.Token, map[string]any{"status": "under_review"}).Expect(t, 404)
+		other := s.Call("POST", svcPath(f.RelB, "/ideas"), f.BuyerB.Member.Token, map[string]any{"title": "B's", "category": "cost"}).Expect(t, 201).JSON(t)
+		s.Call("GET", svcPath(f.RelA, "/ideas/%s", svcID(other)), f.Supplier.Admin.Token, nil).Expect(t, 404)
+		s.Call("POST", svcPath(f.RelA, "/ideas/%s/status", svcID(other)), f.Supplier.Admin.Token, map[string]any{"status": "under_review"}).Expect(t, 404)
 	})
 }
 
 // ideaIn creates an idea authored by author's side and walks it to status.
 func ideaIn(t *testing.T, s *testutil.Server, rel string, author, receiver testutil.Actor, status string) map[string]any {
 	t.Helper()
-	it := s.Call("POST", path(rel, "/ideas"), author.Token, map[string]any{"title": "Idea to " + status, "category": "quality"}).Expect(t, 201).JSON(t)
+	it := s.Call("POST", svcPath(rel, "/ideas"), author.Token, map[string]any{"title": "Idea to " + status, "category": "quality"}).Expect(t, 201).JSON(t)
 	steps := map[string][]struct {
 		who    testutil.Actor
 		status string
@@ -125,7 +125,7 @@ func ideaIn(t *testing.T, s *testutil.Server, rel string, author, receiver testu
 		"withdrawn":    {{author, "withdrawn"}},
 	}
 	for _, st := range steps[status] {
-		it = s.Call("POST", path(rel, "/ideas/%s/status", idOf(it)), st.who.Token, map[string]any{"status": st.status, "reason": "because"}).Expect(t, 200).JSON(t)
+		it = s.Call("POST", svcPath(rel, "/ideas/%s/status", svcID(it)), st.who.Token, map[string]any{"status": st.status, "reason": "because"}).Expect(t, 200).JSON(t)
 	}
 	if it["status"] != status {
 		t.Fatalf("walked to %v, want %s", it["status"], status)
@@ -166,16 +166,16 @@ func TestIdeaTransitions(t *testing.T) {
 						case receiverMoves[to] && who == "author", to == "withdrawn" && who == "receiver":
 							want = http.StatusForbidden
 						}
-						seq := lastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
-						r := s.Call("POST", path(f.RelA, "/ideas/%s/status", idOf(it)), actor.Token, map[string]any{"status": to, "reason": "r"})
+						seq := svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
+						r := s.Call("POST", svcPath(f.RelA, "/ideas/%s/status", svcID(it)), actor.Token, map[string]any{"status": to, "reason": "r"})
 						if r.Status != want {
 							t.Errorf("%s %s: status %d, want %d: %s", dir.name, name, r.Status, want, r.Body)
 							continue
 						}
-						evs := eventsAfter(t, s, f.RelA, f.Supplier.Admin.Token, seq)
+						evs := svcEventsAfter(t, s, f.RelA, f.Supplier.Admin.Token, seq)
 						if want != http.StatusOK {
 							if len(evs) != 0 {
-								t.Errorf("%s %s: refused move wrote %v", dir.name, name, eventTypes(evs))
+								t.Errorf("%s %s: refused move wrote %v", dir.name, name, svcEventTypes(evs))
 							}
 							continue
 						}
@@ -183,8 +183,8 @@ func TestIdeaTransitions(t *testing.T) {
 						if len(evs) != 1 || evs[0]["type"] != "idea.status_changed" || data["from"] != from || data["to"] != to {
 							t.Errorf("%s %s: events %v", dir.name, name, evs)
 						}
-						if who == "receiver" && (len(notifyOf(evs[0])) != 1 || notifyOf(evs[0])[0] != dir.author.User.ID) {
-							t.Errorf("%s %s: notify %v, want the author", dir.name, name, notifyOf(evs[0]))
+						if who == "receiver" && (len(svcNotifyOf(evs[0])) != 1 || svcNotifyOf(evs[0])[0] != dir.author.User.ID) {
+							t.Errorf("%s %s: notify %v, want the author", dir.name, name, svcNotifyOf(evs[0]))
 						}
 					}
 				}
@@ -198,7 +198,7 @@ func TestIdeaDeclineReasonAndIfMatch(t *testing.T) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
 		it := ideaIn(t, s, f.RelA, f.BuyerA.Member, f.Supplier.Member, "proposed")
-		url := path(f.RelA, "/ideas/%s/status", idOf(it))
+		url := svcPath(f.RelA, "/ideas/%s/status", svcID(it))
 		r := s.Call("POST", url, f.Supplier.Member.Token, map[string]any{"status": "declined", "reason": "  "}).Expect(t, 422)
 		if !strings.Contains(string(r.Body), `"field":"reason"`) {
 			t.Errorf("decline without reason: %s", r.Body)
@@ -211,13 +211,13 @@ func TestIdeaDeclineReasonAndIfMatch(t *testing.T) {
 		s.Do(testutil.Req{Method: "POST", Path: url, Token: f.Supplier.Member.Token, Body: map[string]any{"status": "under_review"},
 			Header: map[string]string{"If-Match": "garbage"}}).Expect(t, 412)
 		moved := s.Do(testutil.Req{Method: "POST", Path: url, Token: f.Supplier.Member.Token, Body: map[string]any{"status": "under_review"},
-			Header: map[string]string{"If-Match": etagOf(it)}}).Expect(t, 200)
+			Header: map[string]string{"If-Match": svcETag(it)}}).Expect(t, 200)
 		if moved.Header.Get("ETag") != `"2"` {
 			t.Errorf("ETag after move %q", moved.Header.Get("ETag"))
 		}
 		// The old ETag is stale now.
 		s.Do(testutil.Req{Method: "POST", Path: url, Token: f.Supplier.Member.Token, Body: map[string]any{"status": "accepted"},
-			Header: map[string]string{"If-Match": etagOf(it)}}).Expect(t, 412)
+			Header: map[string]string{"If-Match": svcETag(it)}}).Expect(t, 412)
 		declined := s.Call("POST", url, f.Supplier.Member.Token, map[string]any{"status": "declined", "reason": "Tooling cost too high"}).Expect(t, 200).JSON(t)
 		if declined["reason"] != "Tooling cost too high" || declined["version"].(float64) != 3 {
 			t.Errorf("declined = %v", declined)
@@ -230,12 +230,12 @@ func TestIdeaListFiltersAndSummary(t *testing.T) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
 		valued := func(author testutil.Actor, category, value, currency string) map[string]any {
-			return s.Call("POST", path(f.RelA, "/ideas"), author.Token, map[string]any{"title": "v", "category": category,
+			return s.Call("POST", svcPath(f.RelA, "/ideas"), author.Token, map[string]any{"title": "v", "category": category,
 				"estimated_value": value, "currency": currency}).Expect(t, 201).JSON(t)
 		}
 		implement := func(it map[string]any, receiver testutil.Actor) {
 			for _, st := range []string{"under_review", "accepted", "implemented"} {
-				s.Call("POST", path(f.RelA, "/ideas/%s/status", idOf(it)), receiver.Token, map[string]any{"status": st}).Expect(t, 200)
+				s.Call("POST", svcPath(f.RelA, "/ideas/%s/status", svcID(it)), receiver.Token, map[string]any{"status": st}).Expect(t, 200)
 			}
 		}
 		implement(valued(f.BuyerA.Member, "process", "1000.50", "EUR"), f.Supplier.Member)
@@ -246,7 +246,7 @@ func TestIdeaListFiltersAndSummary(t *testing.T) {
 		ideaIn(t, s, f.RelA, f.Supplier.Member, f.BuyerA.Member, "withdrawn")
 		ideaIn(t, s, f.RelB, f.BuyerB.Member, f.Supplier.Member, "implemented") // another relationship
 
-		all := s.Call("GET", path(f.RelA, "/ideas"), f.BuyerA.Member.Token, nil).Expect(t, 200).JSON(t)
+		all := s.Call("GET", svcPath(f.RelA, "/ideas"), f.BuyerA.Member.Token, nil).Expect(t, 200).JSON(t)
 		sum := all["summary"].(map[string]any)
 		counts := sum["counts"].(map[string]any)
 		if len(all["items"].([]any)) != 6 || counts["implemented"].(float64) != 3 || counts["proposed"].(float64) != 1 ||
@@ -256,25 +256,25 @@ func TestIdeaListFiltersAndSummary(t *testing.T) {
 		if sum["realised_value"] != "3000.75" || sum["currency"] != "EUR" || len(sum["realised_by_currency"].([]any)) != 2 {
 			t.Errorf("summary = %v", sum)
 		}
-		bySupplier := s.Call("GET", path(f.RelA, "/ideas?side=supplier"), f.BuyerA.Member.Token, nil).Expect(t, 200).JSON(t)
+		bySupplier := s.Call("GET", svcPath(f.RelA, "/ideas?side=supplier"), f.BuyerA.Member.Token, nil).Expect(t, 200).JSON(t)
 		if len(bySupplier["items"].([]any)) != 4 || bySupplier["summary"].(map[string]any)["realised_value"] != "2000.25" {
 			t.Errorf("side=supplier: %v", bySupplier)
 		}
 		for q, want := range map[string]int{"status=implemented": 3, "category=design": 2, "status=implemented&side=buyer": 1, "category=logistics": 0} {
-			if n := len(s.Call("GET", path(f.RelA, "/ideas?%s", q), f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)); n != want {
+			if n := len(s.Call("GET", svcPath(f.RelA, "/ideas?%s", q), f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)); n != want {
 				t.Errorf("%s: %d items, want %d", q, n, want)
 			}
 		}
 		for _, q := range []string{"status=done", "side=both", "category=magic", "limit=0", "cursor=xyz"} {
-			s.Call("GET", path(f.RelA, "/ideas?%s", q), f.Supplier.Member.Token, nil).Expect(t, 422)
+			s.Call("GET", svcPath(f.RelA, "/ideas?%s", q), f.Supplier.Member.Token, nil).Expect(t, 422)
 		}
 		// Pages of two, newest first, each idea once.
 		seen := map[string]bool{}
 		cursor := ""
 		for pages := 0; pages < 5; pages++ {
-			r := s.Call("GET", path(f.RelA, "/ideas?limit=2&cursor=%s", cursor), f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
+			r := s.Call("GET", svcPath(f.RelA, "/ideas?limit=2&cursor=%s", cursor), f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
 			for _, it := range r["items"].([]any) {
-				id := idOf(it.(map[string]any))
+				id := svcID(it.(map[string]any))
 				if seen[id] {
 					t.Fatalf("idea %s on two pages", id)
 				}

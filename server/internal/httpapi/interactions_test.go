@@ -31,12 +31,12 @@ func TestInteractionLog(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		now := at("2026-05-10T12:00:00Z")
-		setClock(s, &now)
+		now := svcAt("2026-05-10T12:00:00Z")
+		svcSetClock(s, &now)
 		engineer := s.AddActor(f.Supplier, "member", "engineering")
-		seq := lastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
+		seq := svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
 		summary := `Line audit <script>alert(1)</script>`
-		it := s.Call("POST", path(f.RelA, "/interactions"), f.Supplier.Member.Token, map[string]any{
+		it := s.Call("POST", svcPath(f.RelA, "/interactions"), f.Supplier.Member.Token, map[string]any{
 			"kind": "visit", "occurred_at": "2026-05-09T09:30:00+02:00", "summary": summary,
 			"participant_ids": []string{engineer.User.ID, f.BuyerA.Member.User.ID, engineer.User.ID}, "initiated_by": "supplier"}).Expect(t, 201).JSON(t)
 		if it["occurred_at"] != "2026-05-09T07:30:00Z" || it["summary"] != summary || it["initiated_by"] != "supplier" || it["logged_by"] != f.Supplier.Member.User.ID {
@@ -51,8 +51,8 @@ func TestInteractionLog(t *testing.T) {
 			p1["side"] != "buyer" || p1["department"] != "purchasing" {
 			t.Errorf("participants %v", parts)
 		}
-		evs := eventsAfter(t, s, f.RelA, f.Supplier.Admin.Token, seq)
-		if len(evs) != 1 || evs[0]["type"] != "interaction.logged" || len(notifyOf(evs[0])) != 2 {
+		evs := svcEventsAfter(t, s, f.RelA, f.Supplier.Admin.Token, seq)
+		if len(evs) != 1 || evs[0]["type"] != "interaction.logged" || len(svcNotifyOf(evs[0])) != 2 {
 			t.Fatalf("events %v", evs)
 		}
 		good := func(mod func(m map[string]any)) map[string]any {
@@ -80,20 +80,20 @@ func TestInteractionLog(t *testing.T) {
 			{"unknown user", good(func(m map[string]any) { m["participant_ids"] = []string{"nobody"} }), 422, "participant_ids"},
 			{"10 MB", good(func(m map[string]any) { m["summary"] = strings.Repeat("a", 10<<20) }), 413, ""},
 		}
-		seq = lastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
+		seq = svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token)
 		for _, c := range bad {
-			r := s.Call("POST", path(f.RelA, "/interactions"), f.BuyerA.Admin.Token, c.body).Expect(t, c.status)
+			r := s.Call("POST", svcPath(f.RelA, "/interactions"), f.BuyerA.Admin.Token, c.body).Expect(t, c.status)
 			if c.field != "" && !strings.Contains(string(r.Body), `"field":"`+c.field+`"`) {
 				t.Errorf("%s: %s", c.name, r.Body)
 			}
 		}
-		if lastSeq(t, s, f.RelA, f.Supplier.Admin.Token) != seq {
+		if svcLastSeq(t, s, f.RelA, f.Supplier.Admin.Token) != seq {
 			t.Error("bad input wrote events")
 		}
 		// Exactly a day ahead is accepted; the list is newest occurrence first and pages cleanly.
-		s.Call("POST", path(f.RelA, "/interactions"), f.BuyerA.Admin.Token, good(func(m map[string]any) { m["occurred_at"] = "2026-05-11T12:00:00Z" })).Expect(t, 201)
+		s.Call("POST", svcPath(f.RelA, "/interactions"), f.BuyerA.Admin.Token, good(func(m map[string]any) { m["occurred_at"] = "2026-05-11T12:00:00Z" })).Expect(t, 201)
 		for i := 0; i < 5; i++ {
-			s.Call("POST", path(f.RelA, "/interactions"), f.BuyerA.Admin.Token, good(func(m map[string]any) {
+			s.Call("POST", svcPath(f.RelA, "/interactions"), f.BuyerA.Admin.Token, good(func(m map[string]any) {
 				m["occurred_at"] = time.Date(2026, 4, 1+i, 10, 0, 0, 0, time.UTC).Format(time.RFC3339)
 				m["kind"] = []string{"meeting", "call", "email", "training", "call"}[i]
 			})).Expect(t, 201)
@@ -101,7 +101,7 @@ func TestInteractionLog(t *testing.T) {
 		var order []string
 		cursor := ""
 		for pages := 0; pages < 10; pages++ {
-			r := s.Call("GET", path(f.RelA, "/interactions?limit=3&cursor=%s", cursor), f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
+			r := s.Call("GET", svcPath(f.RelA, "/interactions?limit=3&cursor=%s", cursor), f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
 			for _, it := range r["items"].([]any) {
 				order = append(order, it.(map[string]any)["occurred_at"].(string))
 			}
@@ -112,11 +112,11 @@ func TestInteractionLog(t *testing.T) {
 		if len(order) != 7 || order[0] != "2026-05-11T12:00:00Z" || order[1] != "2026-05-09T07:30:00Z" || order[6] != "2026-04-01T10:00:00Z" {
 			t.Errorf("order %v", order)
 		}
-		if n := len(s.Call("GET", path(f.RelA, "/interactions?kind=call&initiated_by=buyer"), f.BuyerA.Member.Token, nil).Items(t)); n != 3 {
+		if n := len(s.Call("GET", svcPath(f.RelA, "/interactions?kind=call&initiated_by=buyer"), f.BuyerA.Member.Token, nil).Items(t)); n != 3 {
 			t.Errorf("calls initiated by the buyer: %d, want 3", n)
 		}
 		// Who meets the customer: the visit had an engineer; everything else was purchasing only.
-		depts := s.Call("GET", path(f.RelA, "/interactions"), f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)["summary"].(map[string]any)["by_department"].([]any)
+		depts := s.Call("GET", svcPath(f.RelA, "/interactions"), f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)["summary"].(map[string]any)["by_department"].([]any)
 		got := map[string]float64{}
 		for _, d := range depts {
 			m := d.(map[string]any)
@@ -125,14 +125,14 @@ func TestInteractionLog(t *testing.T) {
 		if len(got) != 3 || got["supplier/engineering"] != 1 || got["buyer/purchasing"] != 1 || got["buyer/management"] != 6 {
 			t.Errorf("by department %v", got)
 		}
-		recent := s.Call("GET", path(f.RelA, "/interactions?since=2026-05-01"), f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)
+		recent := s.Call("GET", svcPath(f.RelA, "/interactions?since=2026-05-01"), f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)
 		if len(recent) != 2 {
 			t.Errorf("since 2026-05-01: %d, want 2", len(recent))
 		}
-		s.Call("GET", path(f.RelA, "/interactions?since=last-week"), f.BuyerA.Member.Token, nil).Expect(t, 422)
-		s.Call("GET", path(f.RelA, "/interactions?kind=lunch"), f.BuyerA.Member.Token, nil).Expect(t, 422)
-		s.Call("GET", path(f.RelA, "/interactions?cursor=abc"), f.BuyerA.Member.Token, nil).Expect(t, 422)
-		if n := len(s.Call("GET", path(f.RelB, "/interactions"), f.BuyerB.Member.Token, nil).Items(t)); n != 0 {
+		s.Call("GET", svcPath(f.RelA, "/interactions?since=last-week"), f.BuyerA.Member.Token, nil).Expect(t, 422)
+		s.Call("GET", svcPath(f.RelA, "/interactions?kind=lunch"), f.BuyerA.Member.Token, nil).Expect(t, 422)
+		s.Call("GET", svcPath(f.RelA, "/interactions?cursor=abc"), f.BuyerA.Member.Token, nil).Expect(t, 422)
+		if n := len(s.Call("GET", svcPath(f.RelB, "/interactions"), f.BuyerB.Member.Token, nil).Items(t)); n != 0 {
 			t.Errorf("relationship B sees %d interactions of A", n)
 		}
 	})

@@ -34,7 +34,7 @@ func (commentRow) TableName() string { return "comments" }
 
 func (r commentRow) comment() comment.Comment {
 	c := comment.Comment{ID: r.ID, SubjectType: r.SubjectType, SubjectID: r.SubjectID, Body: r.Body, AuthorID: r.AuthorID,
-		AuthorSide: access.Side(r.AuthorSide), Version: r.Version, CreatedAt: r.CreatedAt.UTC(), EditedAt: utcPtr(r.EditedAt), DeletedAt: utcPtr(r.DeletedAt)}
+		AuthorSide: access.Side(r.AuthorSide), Version: r.Version, CreatedAt: r.CreatedAt.UTC(), EditedAt: svcUTC(r.EditedAt), DeletedAt: svcUTC(r.DeletedAt)}
 	_ = json.Unmarshal([]byte(r.Mentions), &c.Mentions)
 	if c.Mentions == nil {
 		c.Mentions = []string{}
@@ -88,7 +88,7 @@ func checkPlanSubject(db *gorm.DB, rel access.Rel, planID string, missing error)
 	if !plans[0].Confidential {
 		return "", nil
 	}
-	ok, err := canReadPlan(db, rel, rel.Caller, planID)
+	ok, err := svcCanReadPlan(db, rel, rel.Caller, planID)
 	if err != nil {
 		return "", err
 	}
@@ -99,7 +99,7 @@ func checkPlanSubject(db *gorm.DB, rel access.Rel, planID string, missing error)
 }
 
 // canReadPlan applies THE plan visibility rule (readablePlans) for one user.
-func canReadPlan(db *gorm.DB, rel access.Rel, c access.Caller, planID string) (bool, error) {
+func svcCanReadPlan(db *gorm.DB, rel access.Rel, c access.Caller, planID string) (bool, error) {
 	cond, args := readablePlans("p", c)
 	var n int64
 	err := db.Table("plans p").Where("p.id = ? AND p.relationship_id = ?", planID, rel.ID).Where(cond, args...).Count(&n).Error
@@ -180,7 +180,7 @@ func resolveMentions(db *gorm.DB, rel access.Rel, body, planScope string) ([]str
 	readers := []string{}
 	for _, id := range ids {
 		u := byID[id]
-		ok, err := canReadPlan(db, rel, access.Caller{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Department: u.Department}, planScope)
+		ok, err := svcCanReadPlan(db, rel, access.Caller{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Department: u.Department}, planScope)
 		if err != nil {
 			return nil, err
 		}

@@ -49,7 +49,7 @@ func (s *Store) LogInteraction(ctx context.Context, rel access.Rel, it interacti
 			return err
 		}
 		if len(users) != len(participantIDs) {
-			return errs.Invalid("participant_ids", "must name users of this relationship's two organizations only: %s", strings.Join(unknownIDs(participantIDs, users), ", "))
+			return errs.Invalid("participant_ids", "must name users of this relationship's two organizations only: %s", strings.Join(svcUnknownUsers(participantIDs, users), ", "))
 		}
 		row := interactionRow{ID: NewID(), RelationshipID: rel.ID, Kind: it.Kind, OccurredAt: it.OccurredAt, Summary: it.Summary,
 			InitiatedBy: string(it.InitiatedBy), LoggedBy: rel.Caller.UserID, CreatedAt: t.s.now()}
@@ -74,7 +74,7 @@ func (s *Store) LogInteraction(ctx context.Context, rel access.Rel, it interacti
 	return out, err
 }
 
-func unknownIDs(ids []string, found []userRow) []string {
+func svcUnknownUsers(ids []string, found []userRow) []string {
 	known := map[string]bool{}
 	for _, u := range found {
 		known[u.ID] = true

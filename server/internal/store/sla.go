@@ -35,7 +35,7 @@ func slaPolicy(db *gorm.DB, supplierOrgID, severity string) (ticket.Policy, erro
 }
 
 // isSupplierOrg reports whether org supplies at least one buyer.
-func isSupplierOrg(db *gorm.DB, orgID string) (bool, error) {
+func svcIsSupplierOrg(db *gorm.DB, orgID string) (bool, error) {
 	var n int64
 	err := db.Model(&relationshipRow{}).Where("supplier_org_id = ?", orgID).Count(&n).Error
 	return n > 0, err
@@ -51,7 +51,7 @@ type SLAPolicy struct {
 // severity, defaults filled in. Only a supplier's users see it.
 func (s *Store) SLAPolicies(ctx context.Context, caller access.Caller) ([]SLAPolicy, error) {
 	db := s.read(ctx)
-	ok, err := isSupplierOrg(db, caller.OrgID)
+	ok, err := svcIsSupplierOrg(db, caller.OrgID)
 	if err != nil {
 		return nil, mapErr("sla policies", err)
 	}
@@ -85,7 +85,7 @@ func policiesOf(db *gorm.DB, orgID string) ([]SLAPolicy, error) {
 // supplier admins only. Tickets already open keep the due times they were given.
 func (s *Store) SetSLAPolicies(ctx context.Context, caller access.Caller, ps []ticket.Policy) ([]SLAPolicy, error) {
 	err := s.write(ctx, "set sla policies", func(t *tx) error {
-		ok, err := isSupplierOrg(t.DB, caller.OrgID)
+		ok, err := svcIsSupplierOrg(t.DB, caller.OrgID)
 		if err != nil {
 			return err
 		}

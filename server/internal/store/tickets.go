@@ -43,7 +43,7 @@ type ticketRow struct {
 
 func (ticketRow) TableName() string { return "tickets" }
 
-func utcPtr(t *time.Time) *time.Time {
+func svcUTC(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
@@ -55,8 +55,8 @@ func (r ticketRow) ticket() ticket.Ticket {
 	return ticket.Ticket{ID: r.ID, RelationshipID: r.RelationshipID, Number: r.Number, Type: r.Type, Severity: r.Severity, Title: r.Title,
 		Body: r.Body, OrderID: svcDeref(r.OrderID), ProductID: svcDeref(r.ProductID), Status: r.Status, OpenedBy: r.OpenedBy,
 		OpenedSide: access.Side(r.OpenedSide), AssigneeID: svcDeref(r.AssigneeID), FirstResponseDueAt: r.FirstResponseDueAt.UTC(),
-		ResolutionDueAt: r.ResolutionDueAt.UTC(), FirstRespondedAt: utcPtr(r.FirstRespondedAt), ResolvedAt: utcPtr(r.ResolvedAt),
-		ClosedAt: utcPtr(r.ClosedAt), ReopenedAt: utcPtr(r.ReopenedAt), ReopenCount: r.ReopenCount,
+		ResolutionDueAt: r.ResolutionDueAt.UTC(), FirstRespondedAt: svcUTC(r.FirstRespondedAt), ResolvedAt: svcUTC(r.ResolvedAt),
+		ClosedAt: svcUTC(r.ClosedAt), ReopenedAt: svcUTC(r.ReopenedAt), ReopenCount: r.ReopenCount,
 		FirstResponseBreached: r.FirstResponseBreached, ResolutionBreached: r.ResolutionBreached, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
