@@ -18,7 +18,18 @@ func (a *API) listPlans(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, newList(plans, next))
+	items := make([]planListItem, len(plans))
+	for i, p := range plans {
+		items[i] = planListItem{Plan: p}
+	}
+	c.JSON(http.StatusOK, newList(items, next))
+}
+
+// planListItem is a plan without its body: reading the content is a GET of the
+// plan, which is what a confidential plan's access log records.
+type planListItem struct {
+	plan.Plan
+	Body *string `json:"body,omitempty"`
 }
 
 func (a *API) createPlan(c *gin.Context) {
