@@ -200,7 +200,9 @@ func TestForecastSubmissionRules(t *testing.T) {
 		fcClock(s, time.Date(2026, 11, 15, 10, 0, 0, 0, time.UTC))
 		p := fcProduct(t, s, f.Supplier, "PUMP-1")
 		foreign := fcProduct(t, s, f.Outsider, "PUMP-1")
-		one := func(period string, qty any) []map[string]any { return []map[string]any{{"period": period, "quantity": qty}} }
+		one := func(period string, qty any) []map[string]any {
+			return []map[string]any{{"period": period, "quantity": qty}}
+		}
 		for _, tc := range []struct {
 			name   string
 			path   string
