@@ -11,6 +11,7 @@ import (
 	"github.com/rapport/rapport/server/internal/domain/errs"
 	"github.com/rapport/rapport/server/internal/domain/event"
 	"github.com/rapport/rapport/server/internal/domain/forecast"
+	"github.com/rapport/rapport/server/internal/domain/product"
 )
 
 type forecastRevisionRow struct {
@@ -299,6 +300,39 @@ func (s *Store) revisionPeriods(ctx context.Context, revs []forecastRevisionRow)
 	}
 	for _, r := range rows {
 		out[r.RevisionID] = append(out[r.RevisionID], forecast.PeriodQuantity{Period: r.Period, Quantity: r.Quantity})
+	}
+	return out, nil
+}
+
+// ForecastCandidates returns up to n products of rel's supplier worth
+// forecasting: those the buyer ordered most (cancelled and rejected orders aside)
+// first, then the rest of the active catalogue by SKU.
+func (s *Store) ForecastCandidates(ctx context.Context, rel access.Rel, n int) ([]product.Product, error) {
+	var ordered []string
+	err := s.read(ctx).Table("order_lines l").Joins("JOIN orders o ON o.id = l.order_id").
+		Where("o.relationship_id = ? AND o.status NOT IN ?", rel.ID, []string{"cancelled", "rejected"}).
+		Group("l.product_id").Order("SUM(l.quantity) DESC, l.product_id").Limit(n).Pluck("l.product_id", &ordered).Error
+	if err != nil {
+		return nil, mapErr("forecast candidates", err)
+	}
+	var out []product.Product
+	for _, id := range ordered {
+		if p, err := s.RelProduct(ctx, rel, id); err == nil {
+			out = append(out, p)
+		}
+	}
+	var rows []productRow
+	q := s.read(ctx).Where("supplier_org_id = ? AND active = ?", rel.SupplierOrgID, true)
+	if len(ordered) > 0 {
+		q = q.Where("id NOT IN ?", ordered)
+	}
+	if err := q.Order("sku").Limit(n).Find(&rows).Error; err != nil {
+		return nil, mapErr("forecast candidates", err)
+	}
+	for _, r := range rows {
+		if len(out) < n {
+			out = append(out, r.product())
+		}
 	}
 	return out, nil
 }
