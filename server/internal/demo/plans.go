@@ -12,7 +12,7 @@ func init() { register(seedPlans) }
 
 // demoPlan is one plan of the demo with the reads of it to record.
 type demoPlan struct {
-	buyer   int          // index into w.Buyers
+	buyer   int // index into w.Buyers
 	author  func(w *World, b Buyer) account.User
 	daysAgo int
 	plan    plan.Plan
@@ -45,10 +45,10 @@ var demoPlans = []demoPlan{
 		readers: func(w *World, b Buyer) []account.User { return []account.User{w.SupplierSales, w.SupplierEngineer} },
 		reads:   []demoRead{{supplierEng, 24}, {supplierSales, 20}, {supplierEng, 3}}},
 	{buyer: 1, author: supplierSales, daysAgo: 60, plan: plan.Plan{Title: "Service roadmap 2027",
-		Body: "Remote diagnostics for every CH-12 from Q1, a second service technician in the Baltic region from Q2.\n",
+		Body:         "Remote diagnostics for every CH-12 from Q1, a second service technician in the Baltic region from Q2.\n",
 		HorizonStart: "2027-01-01", HorizonEnd: "2027-12-31", Tags: []string{"service"}}},
 	{buyer: 2, author: buyerAdmin, daysAgo: 90, plan: plan.Plan{Title: "Validation schedule for the new filling line",
-		Body: "IQ/OQ in February, PQ in March. We need the supplier's FAT documents four weeks before IQ.\n",
+		Body:         "IQ/OQ in February, PQ in March. We need the supplier's FAT documents four weeks before IQ.\n",
 		HorizonStart: "2027-02-01", HorizonEnd: "2027-03-31", Tags: []string{"gmp", "validation"}}},
 	{buyer: 2, author: supplierEng, daysAgo: 14, plan: plan.Plan{Title: "Retrofit plan for Meridian's line 1 (internal cost view)",
 		Body: "Margin on the retrofit is thin; we propose it at cost to win back trust after the late deliveries.\n",
