@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -249,5 +250,43 @@ func TestForecastSubmissionRules(t *testing.T) {
 		s.Call("GET", "/relationships/"+f.RelA+"/forecasts/revisions", f.BuyerA.Member.Token, nil).Expect(t, 422)
 		s.Call("GET", "/relationships/"+f.RelA+"/forecasts/revisions?product_id="+p.ID+"&kind=x", f.BuyerA.Member.Token, nil).Expect(t, 422)
 		s.Call("GET", "/relationships/"+f.RelA+"/forecasts?product_id="+foreign.ID, f.BuyerA.Member.Token, nil).Expect(t, 422)
+	})
+}
+
+// TestForecastConcurrentRevisions: simultaneous submissions for one product all
+// succeed with distinct, gapless revision numbers.
+func TestForecastConcurrentRevisions(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
+		s := testutil.NewServer(t, db)
+		f := s.Seed()
+		p := fcProduct(t, s, f.Supplier, "PUMP-1")
+		const n = 8
+		statuses := make(chan int, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(q int) {
+				defer wg.Done()
+				r := testutil.Do(t, s.Client, s.URL, testutil.Req{Method: "POST", Path: "/relationships/" + f.RelA + "/forecasts", Token: f.BuyerA.Member.Token,
+					Body: map[string]any{"product_id": p.ID, "periods": []map[string]any{{"period": fcNextMonth(s, 1), "quantity": q}}}})
+				statuses <- r.Status
+			}(i)
+		}
+		wg.Wait()
+		close(statuses)
+		for st := range statuses {
+			if st != 201 {
+				t.Errorf("concurrent submission answered %d", st)
+			}
+		}
+		revs := s.Call("GET", "/relationships/"+f.RelA+"/forecasts/revisions?product_id="+p.ID, f.BuyerA.Member.Token, nil).Expect(t, 200).Items(t)
+		for i, r := range revs {
+			if r["revision"] != float64(n-i) {
+				t.Errorf("revision %d = %v, want %d", i, r["revision"], n-i)
+			}
+		}
+		if len(revs) != n || len(fcEvents(t, s, f.Supplier.Admin, f.RelA, 0, "forecast.revised")) != n {
+			t.Errorf("%d revisions", len(revs))
+		}
 	})
 }

@@ -112,6 +112,7 @@ func TestPlanRules(t *testing.T) {
 		if _, ok := fcFields(t, r)["reader_ids[0]"]; !ok {
 			t.Errorf("patch with a stranger as reader: %s", r.Body)
 		}
+		s.Call("PATCH", base+"/"+id, f.BuyerA.Admin.Token, map[string]any{}).Expect(t, 422)
 		s.Call("GET", base+"/nope", f.BuyerA.Admin.Token, nil).Expect(t, 404)
 		s.Call("PATCH", base+"/nope", f.BuyerA.Admin.Token, map[string]any{"title": "x"}).Expect(t, 404)
 	})
