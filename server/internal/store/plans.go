@@ -232,7 +232,7 @@ func (s *Store) Plan(ctx context.Context, rel access.Rel, id string) (plan.Plan,
 // may read it (confidential, reader_ids). ifMatch 0 skips the version check.
 func (s *Store) UpdatePlan(ctx context.Context, rel access.Rel, id string, ifMatch int64, patch plan.Patch) (plan.Plan, error) {
 	if len(patch.Changed()) == 0 {
-		return plan.Plan{}, errs.Invalid("title", "a change must name at least one field (title, body, horizon_start, horizon_end, tags, confidential, reader_ids)")
+		return plan.Plan{}, errs.Invalid("fields", "a change must name at least one field (title, body, horizon_start, horizon_end, tags, confidential, reader_ids)")
 	}
 	var out plan.Plan
 	err := s.write(ctx, "update plan", func(t *tx) error {
