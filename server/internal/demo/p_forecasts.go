@@ -30,10 +30,10 @@ type forecastHabits struct {
 }
 
 var habitsByProfile = map[string]forecastHabits{
-	"healthy": {errPct: 0.07, bias: 0.02, commitShare: 1.0, products: 3, scale: 1.0},
-	"watch":   {errPct: 0.18, bias: 0.06, commitShare: 0.95, products: 3, scale: 0.7},
-	"at_risk": {errPct: 0.30, bias: 0.25, commitShare: 0.8, products: 2, scale: 0.5},
-	"silent":  {errPct: 0.20, bias: -0.08, commitShare: 1.0, stoppedMonthsAgo: 3, products: 2, scale: 0.4},
+	"healthy": {errPct: 0.12, bias: 0.02, commitShare: 1.0, products: 3, scale: 1.0},
+	"watch":   {errPct: 0.22, bias: 0.06, commitShare: 0.95, products: 3, scale: 0.7},
+	"at_risk": {errPct: 0.38, bias: 0.25, commitShare: 0.8, products: 2, scale: 0.5},
+	"silent":  {errPct: 0.25, bias: -0.08, commitShare: 1.0, stoppedMonthsAgo: 3, products: 2, scale: 0.4},
 }
 
 // demoProducts are used when no other area has filled the catalogue.
