@@ -493,7 +493,7 @@ func (g *gen) order(r int, at time.Time, age time.Duration) error {
 		delivered = at.AddDate(0, 0, 12+g.rnd.IntN(5))
 	}
 	if err := g.insert("orders", "id,relationship_id,number,status,po_number,requested_date,promised_date,note,currency,total,placed_by,reason,version,created_at,updated_at,acknowledged_at,delivered_at",
-		id, info.ID, fmt.Sprintf("O-%06d", g.relNumber[r]), status, fmt.Sprintf("PO-%d", g.relNumber[r]), at.AddDate(0, 0, 14).Format("2006-01-02"),
+		id, info.ID, fmt.Sprintf("ORD-%06d", g.relNumber[r]), status, fmt.Sprintf("PO-%d", g.relNumber[r]), at.AddDate(0, 0, 14).Format("2006-01-02"),
 		promised, "", "EUR", total, info.BuyerUser, "", 1+boolInt(status != "submitted"), at, updated, acked, delivered); err != nil {
 		return err
 	}
