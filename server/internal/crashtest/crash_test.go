@@ -2,10 +2,8 @@ package crashtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -29,7 +27,7 @@ type crashWorkload struct {
 }
 
 func kills() int {
-	if os.Getenv("RAPPORT_CRASH_LONG") == "1" {
+	if crashLong() {
 		return 60
 	}
 	return 10
@@ -262,13 +260,14 @@ var usersWorkload = crashWorkload{
 	},
 }
 
+// TestCrashAddUser is the same crash test on a second kind of write (user
+// added + user.added event in every relationship). Users hash passwords with
+// bcrypt, so it is slow: it runs with RAPPORT_CRASH_LONG=1.
 func TestCrashAddUser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills the real server")
+	if testing.Short() || !crashLong() {
+		t.Skip("slow (bcrypt per request); set RAPPORT_CRASH_LONG=1")
 	}
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		runCrash(t, db, usersWorkload, 4)
 	})
 }
-
-var errNoID = errors.New("no id in the answer")
