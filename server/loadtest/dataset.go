@@ -97,8 +97,13 @@ func cachedDataset(ctx context.Context, cacheDir string, sz Size, logf func(stri
 		return "", Manifest{}, err
 	}
 	start := time.Now()
-	m, err := generate(ctx, dbPath, sz, logf)
+	m, err := upgradeCached(ctx, cacheDir, sz, dbPath, logf)
 	if err != nil {
+		logf("dataset: %v; generating", err)
+		m, err = generate(ctx, dbPath, sz, logf)
+	}
+	if err != nil {
+		_ = os.RemoveAll(dir)
 		return "", Manifest{}, err
 	}
 	m.Schema, m.Elapsed = hash, time.Since(start).Round(time.Millisecond).String()
@@ -108,6 +113,41 @@ func cachedDataset(ctx context.Context, cacheDir string, sz Size, logf func(stri
 	}
 	logf("dataset: %d orders, %d rows in %s", sz.Orders, m.Rows, m.Elapsed)
 	return dbPath, m, nil
+}
+
+// upgradeCached reuses a dataset of the same size made for an older schema:
+// it copies it and applies the newer migrations through the store, which is
+// what a real upgrade does and far cheaper than generating again.
+func upgradeCached(ctx context.Context, cacheDir string, sz Size, dbPath string, logf func(string, ...any)) (Manifest, error) {
+	prefix := fmt.Sprintf("r%d-o%d-p%d-", sz.Rels, sz.Orders, sz.ProductsPerSupplier)
+	entries, _ := os.ReadDir(cacheDir)
+	for _, e := range entries {
+		old := filepath.Join(cacheDir, e.Name())
+		if !strings.HasPrefix(e.Name(), prefix) || old == filepath.Dir(dbPath) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(old, "manifest.json"))
+		var m Manifest
+		if err != nil || json.Unmarshal(b, &m) != nil {
+			continue
+		}
+		if err := copyFile(filepath.Join(old, "rapport.db"), dbPath); err != nil {
+			return Manifest{}, err
+		}
+		st, err := store.Open(store.Options{SQLitePath: dbPath})
+		if err != nil {
+			return Manifest{}, err
+		}
+		err = st.Migrate(ctx)
+		st.Close()
+		if err != nil {
+			return Manifest{}, fmt.Errorf("upgrade %s: %w", old, err)
+		}
+		logf("dataset: upgraded %s to the current schema", old)
+		_ = os.RemoveAll(old)
+		return m, nil
+	}
+	return Manifest{}, fmt.Errorf("no older dataset of this size in %s", cacheDir)
 }
 
 // generate migrates a fresh database through the store, then fills it with
