@@ -33,6 +33,10 @@ type Size struct {
 // suppliers is how many supplier organizations share the relationships (100 buyers each).
 func (s Size) suppliers() int { return max(1, (s.Rels+99)/100) }
 
+// genVersion changes whenever the generator writes different data, so a
+// cached dataset from an older generator is not reused.
+const genVersion = 3
+
 // Password is the password of every generated user (bcrypt at the minimum cost).
 const Password = "loadtest-password"
 
@@ -82,7 +86,7 @@ func cachedDataset(ctx context.Context, cacheDir string, sz Size, logf func(stri
 	if err != nil {
 		return "", Manifest{}, err
 	}
-	dir := filepath.Join(cacheDir, fmt.Sprintf("r%d-o%d-p%d-%s", sz.Rels, sz.Orders, sz.ProductsPerSupplier, hash))
+	dir := filepath.Join(cacheDir, fmt.Sprintf("r%d-o%d-p%d-g%d-%s", sz.Rels, sz.Orders, sz.ProductsPerSupplier, genVersion, hash))
 	dbPath := filepath.Join(dir, "rapport.db")
 	manPath := filepath.Join(dir, "manifest.json")
 	if b, err := os.ReadFile(manPath); err == nil {
@@ -119,7 +123,7 @@ func cachedDataset(ctx context.Context, cacheDir string, sz Size, logf func(stri
 // it copies it and applies the newer migrations through the store, which is
 // what a real upgrade does and far cheaper than generating again.
 func upgradeCached(ctx context.Context, cacheDir string, sz Size, dbPath string, logf func(string, ...any)) (Manifest, error) {
-	prefix := fmt.Sprintf("r%d-o%d-p%d-", sz.Rels, sz.Orders, sz.ProductsPerSupplier)
+	prefix := fmt.Sprintf("r%d-o%d-p%d-g%d-", sz.Rels, sz.Orders, sz.ProductsPerSupplier, genVersion)
 	entries, _ := os.ReadDir(cacheDir)
 	for _, e := range entries {
 		old := filepath.Join(cacheDir, e.Name())
@@ -194,9 +198,8 @@ func generate(ctx context.Context, dbPath string, sz Size, logf func(string, ...
 	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
 		return Manifest{}, err
 	}
-	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
-		return Manifest{}, err
-	}
+	// No ANALYZE: the server never runs it, so a production database has no
+	// planner statistics, and the benchmark must not have them either.
 	return Manifest{Size: sz, Rels: g.rels, Rows: g.rows, Suppiers: g.supplierOrgs}, nil
 }
 
@@ -538,7 +541,25 @@ func (g *gen) order(r int, at time.Time, age time.Duration) error {
 		return err
 	}
 	g.sample(info, id, status)
-	return g.orderTrail(r, id, status, at, updated)
+	if err := g.orderTrail(r, id, status, at, updated); err != nil {
+		return err
+	}
+	return g.deliveryPromise(r, id, status, at, updated, promised)
+}
+
+// deliveryPromise is the promise acknowledging an order creates: kept once
+// delivered, open before, none for orders never acknowledged.
+func (g *gen) deliveryPromise(r int, orderID, status string, at, updated time.Time, due string) error {
+	if due == "" || status == "cancelled" {
+		return nil
+	}
+	info := &g.rels[r]
+	pstatus, resolved := "open", any(nil)
+	if status == "delivered" {
+		pstatus, resolved = "kept", updated.AddDate(0, 0, 12)
+	}
+	return g.insert("promises", "id,relationship_id,description,kind,owner_id,due_date,order_id,status,note,created_by,version,created_at,resolved_at",
+		g.id(updated), info.ID, "Delivery of the order", "delivery", info.SupplierUser, due, orderID, pstatus, "", info.SupplierUser, 1, updated, resolved)
 }
 
 // orderTrail writes the order's history and events: submitted, then (compressed
