@@ -104,15 +104,6 @@ func (h *harness) randomOrderOf(r int) (int, string) {
 	return r, o[rand.IntN(len(o))]
 }
 
-// writeRel picks the relationship of a write: half of them go to the
-// relationships the websocket subscribers listen to.
-func (h *harness) writeRel() int {
-	if rand.IntN(2) == 0 {
-		return h.hot[rand.IntN(len(h.hot))]
-	}
-	return rand.IntN(len(h.man.Rels))
-}
-
 // mixed is 70% reads (single order, list, events), 20% state changes, 10% new things.
 func (h *harness) mixed(ctx context.Context, w int) error {
 	switch n := rand.IntN(100); {
@@ -125,5 +116,5 @@ func (h *harness) mixed(ctx context.Context, w int) error {
 	case n < 90:
 		return h.changeState(ctx, w)
 	}
-	return h.newThing(ctx, h.writeRel())
+	return h.newThing(ctx, rand.IntN(len(h.man.Rels)))
 }

@@ -141,18 +141,25 @@ func (h *harness) portalFanout(ctx context.Context) {
 	if rate == 0 {
 		rate = 200
 	}
-	hot := func(ctx context.Context, w int) error {
-		if rand.IntN(100) < 10 {
-			return h.placeOrderRel(ctx, h.hot[rand.IntN(len(h.hot))])
-		}
-		return h.mixed(ctx, w)
-	}
+	// The same event stream as the ceiling's (W orders/s into the subscribed
+	// relationships), with the mixed load running beside it.
+	w := h.fanoutWriteRate()
 	start := time.Now()
-	load := openLoop(ctx, "mixed load under fan-out", rate, h.o.duration, hot)
+	var load *Result
+	done := make(chan struct{})
+	go func() {
+		load = openLoop(ctx, "mixed load under fan-out", rate, h.o.duration, h.mixed)
+		close(done)
+	}()
+	hotWrites := openLoop(ctx, "orders into subscribed relationships", w, h.o.duration, func(ctx context.Context, _ int) error {
+		return h.placeOrderRel(ctx, h.hot[rand.IntN(len(h.hot))])
+	})
+	<-done
 	time.Sleep(500 * time.Millisecond)
 	f.close()
 	h.record(load, h.portal)
-	r := f.result("ws fan-out during mixed load, commit → receipt", fmt.Sprintf("mixed %.0f/s", rate), time.Since(start), h.o.wsClients)
+	h.record(hotWrites, h.portal)
+	r := f.result("ws fan-out during mixed load, commit → receipt", fmt.Sprintf("%.0f orders/s + mixed %.0f/s", w, rate), time.Since(start), h.o.wsClients)
 	r.Ceiling = h.ceilWS
 	h.record(r, h.portal)
 }

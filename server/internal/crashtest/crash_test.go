@@ -23,7 +23,7 @@ type crashWorkload struct {
 	// settled says the key's fate is known from this status (done, or done earlier).
 	settled func(status int) bool
 	// verify checks the database after the last restart against the acknowledged keys.
-	verify func(t *testing.T, db *gorm.DB, w world, acked map[string]string)
+	verify func(t testing.TB, db *gorm.DB, w world, acked map[string]string)
 }
 
 func kills() int {
@@ -165,7 +165,7 @@ func retryPending(t *testing.T, e *env, w world, st *crashState, wl crashWorkloa
 
 // checkEventLog proves every relationship's log gapless: seqs 1..last_seq,
 // each exactly once, and last_seq equal to the highest.
-func checkEventLog(t *testing.T, db *gorm.DB) {
+func checkEventLog(t testing.TB, db *gorm.DB) {
 	t.Helper()
 	var rows []struct {
 		ID      string
@@ -241,7 +241,7 @@ var usersWorkload = crashWorkload{
 		return r.status, id, nil
 	},
 	settled: func(status int) bool { return status == 201 || status == 409 || status == 422 },
-	verify: func(t *testing.T, db *gorm.DB, w world, acked map[string]string) {
+	verify: func(t testing.TB, db *gorm.DB, w world, acked map[string]string) {
 		for key, id := range acked {
 			var rows []struct{ ID string }
 			if err := db.Raw(`SELECT id FROM users WHERE email = ?`, key+"@crash.test").Scan(&rows).Error; err != nil {

@@ -33,7 +33,7 @@ var ordersWorkload = crashWorkload{
 // verifyOrders: every acknowledged order exists exactly once under its key,
 // no key produced two orders, every order has its 3 lines, its idempotency
 // record and its order.submitted event.
-func verifyOrders(t *testing.T, db *gorm.DB, w world, acked map[string]string) {
+func verifyOrders(t testing.TB, db *gorm.DB, w world, acked map[string]string) {
 	for key, id := range acked {
 		var rows []struct{ ID, PONumber string }
 		if err := db.Raw(`SELECT id, po_number FROM orders WHERE id = ?`, id).Scan(&rows).Error; err != nil {
