@@ -734,3 +734,19 @@ func dropIndexes(ctx context.Context, db *sql.DB) ([]string, error) {
 	}
 	return ddl, rows.Err()
 }
+
+// analyze gives the run's copy planner statistics (the -analyze flag), to
+// measure what statistics would change.
+func analyze(ctx context.Context, dbPath string, logf func(string, ...any)) error {
+	t0 := time.Now()
+	db, err := sql.Open("sqlite3", "file:"+dbPath+"?_busy_timeout=10000")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	logf("dataset: ANALYZE in %s", time.Since(t0).Round(time.Millisecond))
+	return nil
+}

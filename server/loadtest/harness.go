@@ -99,7 +99,7 @@ func firstErr(errs ...error) error {
 }
 
 // prepare builds the portal and copies the dataset into the run folder.
-func (h *harness) prepare(ctx context.Context, cached string) error {
+func (h *harness) prepare(ctx context.Context, cached string) (err error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
@@ -116,6 +116,11 @@ func (h *harness) prepare(ctx context.Context, cached string) error {
 		return err
 	}
 	data := filepath.Join(h.runDir, "data")
+	defer func() {
+		if err == nil && h.o.analyze {
+			err = analyze(ctx, h.dbPath, h.logf)
+		}
+	}()
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return err
 	}
@@ -157,23 +162,61 @@ func (h *harness) measureCeiling(ctx context.Context) error {
 	w := h.o.workloads
 	if w["read"] || w["mixed"] {
 		h.warm(ctx, h.ceilingRead)
-		h.ceilRead = closedLoop(ctx, "ceiling: JWT + primary-key read", h.o.conc, h.o.duration, h.ceilingRead)
+		h.ceilRead = h.on(h.ceiling, func() *Result {
+			return closedLoop(ctx, "ceiling: JWT + primary-key read", h.o.conc, h.o.duration, h.ceilingRead)
+		})
 		h.record(h.ceilRead, h.ceiling)
 	}
 	if w["place"] || w["mixed"] {
-		h.ceilWrite = closedLoop(ctx, "ceiling: JWT + single-row insert", h.o.conc, h.o.duration, h.ceilingInsert)
+		h.ceilWrite = h.on(h.ceiling, func() *Result {
+			return closedLoop(ctx, "ceiling: JWT + single-row insert", h.o.conc, h.o.duration, h.ceilingInsert)
+		})
 		h.record(h.ceilWrite, h.ceiling)
 	}
 	if w["ws"] {
-		h.ceilWS = h.ceilingFanout(ctx)
+		h.ceilWS = h.on(h.ceiling, func() *Result { return h.ceilingFanout(ctx) })
 		h.record(h.ceilWS, h.ceiling)
 	}
 	return nil
 }
 
-// record remembers a result with the server's peak RSS so far.
+// watchRSS samples the server's resident set every 50 ms until the returned
+// function is called, which returns the highest sample: the peak of that
+// phase alone (VmHWM would carry an earlier phase's peak into later ones).
+func watchRSS(c *child) func() int64 {
+	stop := make(chan struct{})
+	peak := make(chan int64)
+	go func() {
+		var m int64
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			m = max(m, c.rssKB())
+			select {
+			case <-stop:
+				peak <- m
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 { close(stop); return <-peak }
+}
+
+// on runs one measured phase against c, recording c's peak RSS during it.
+func (h *harness) on(c *child, phase func() *Result) *Result {
+	stop := watchRSS(c)
+	r := phase()
+	r.PeakRSSKB = stop()
+	return r
+}
+
+// record remembers a result with the server's peak RSS during the phase
+// (measured with watchRSS, or the process's lifetime peak when not watched).
 func (h *harness) record(r *Result, c *child) {
-	r.PeakRSSKB = c.peakRSSKB()
+	if r.PeakRSSKB == 0 {
+		r.PeakRSSKB = c.peakRSSKB()
+	}
 	h.results = append(h.results, r)
 	h.logf("%-48s %s: %8.0f/s p50 %v p99 %v errors %d %s", r.Name, r.Mode, r.Throughput(), r.Pct(50), r.Pct(99), r.Errors, truncate(r.FirstErr, 200))
 }
@@ -279,13 +322,17 @@ func (h *harness) portalReads(ctx context.Context) {
 	}
 	h.warm(ctx, h.orderRead)
 	stopProf := h.profile("read")
-	r := closedLoop(ctx, "authorized single-order read", h.o.conc, h.o.duration, h.orderRead)
+	r := h.on(h.portal, func() *Result {
+		return closedLoop(ctx, "authorized single-order read", h.o.conc, h.o.duration, h.orderRead)
+	})
 	stopProf()
 	r.Ceiling = h.ceilRead
 	h.record(r, h.portal)
 	if h.ceilRead != nil && h.ceilRead.Throughput() > 0 {
 		rate := h.ceilRead.Throughput() / 2
-		o := openLoop(ctx, "authorized single-order read at ½ ceiling", rate, h.o.duration, h.orderRead)
+		o := h.on(h.portal, func() *Result {
+			return openLoop(ctx, "authorized single-order read at ½ ceiling", rate, h.o.duration, h.orderRead)
+		})
 		h.record(o, h.portal)
 	}
 }
@@ -295,9 +342,13 @@ func (h *harness) portalList(ctx context.Context) {
 		h.skip("list 50 orders", "the portal has no GET …/orders yet")
 		return
 	}
-	r := openLoop(ctx, fmt.Sprintf("list 50 orders (%d orders)", h.o.size.Orders), h.o.listRate, h.o.duration, h.orderList)
+	r := h.on(h.portal, func() *Result {
+		return openLoop(ctx, fmt.Sprintf("list 50 orders (%d orders)", h.o.size.Orders), h.o.listRate, h.o.duration, h.orderList)
+	})
 	h.record(r, h.portal)
-	c := closedLoop(ctx, fmt.Sprintf("list 50 orders (%d orders)", h.o.size.Orders), h.o.conc, h.o.duration, h.orderList)
+	c := h.on(h.portal, func() *Result {
+		return closedLoop(ctx, fmt.Sprintf("list 50 orders (%d orders)", h.o.size.Orders), h.o.conc, h.o.duration, h.orderList)
+	})
 	h.record(c, h.portal)
 }
 
@@ -307,7 +358,9 @@ func (h *harness) portalPlace(ctx context.Context) {
 		return
 	}
 	stopProf := h.profile("place")
-	r := closedLoop(ctx, "place order (3 lines, idempotency key)", h.o.conc, h.o.duration, h.placeOrder)
+	r := h.on(h.portal, func() *Result {
+		return closedLoop(ctx, "place order (3 lines, idempotency key)", h.o.conc, h.o.duration, h.placeOrder)
+	})
 	stopProf()
 	r.Ceiling = h.ceilWrite
 	h.record(r, h.portal)
@@ -318,7 +371,9 @@ func (h *harness) portalMixed(ctx context.Context) {
 		h.skip("mixed 70/20/10", "the portal has no orders yet")
 		return
 	}
-	r := closedLoop(ctx, "mixed 70% read / 20% change / 10% new", h.o.conc, h.o.duration, h.mixed)
+	r := h.on(h.portal, func() *Result {
+		return closedLoop(ctx, "mixed 70% read / 20% change / 10% new", h.o.conc, h.o.duration, h.mixed)
+	})
 	r.Note = h.mixedNote()
 	h.record(r, h.portal)
 	if h.o.wsRate == 0 {

@@ -15,7 +15,7 @@ func (h *harness) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nRapport load test — %d orders, %d relationships, synchronous=%s, %s per workload, %s, %s\n\n",
 		h.o.size.Orders, h.o.size.Rels, h.o.syncMode, h.o.duration, cpuInfo(), time.Now().UTC().Format(time.RFC3339))
-	b.WriteString("| workload | load | throughput/s | p50 | p95 | p99 | errors | ceiling | ratio | server peak RSS | note |\n")
+	b.WriteString("| workload | load | throughput/s | p50 | p95 | p99 | errors | ceiling | ratio | server peak RSS (phase) | note |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range h.results {
 		if r.Skipped {

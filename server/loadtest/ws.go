@@ -124,6 +124,7 @@ func (h *harness) portalFanout(ctx context.Context) {
 		h.skip("ws fan-out during mixed load", "the portal has no websocket stream yet")
 		return
 	}
+	stopRSS := watchRSS(h.portal)
 	f := &fanout{since: time.Now()}
 	wsBase := "ws" + strings.TrimPrefix(h.portal.base, "http")
 	for i := 0; i < h.o.wsClients && ctx.Err() == nil; i++ {
@@ -157,10 +158,12 @@ func (h *harness) portalFanout(ctx context.Context) {
 	<-done
 	time.Sleep(500 * time.Millisecond)
 	f.close()
+	peak := stopRSS()
+	load.PeakRSSKB, hotWrites.PeakRSSKB = peak, peak
 	h.record(load, h.portal)
 	h.record(hotWrites, h.portal)
 	r := f.result("ws fan-out during mixed load, commit → receipt", fmt.Sprintf("%.0f orders/s + mixed %.0f/s", w, rate), time.Since(start), h.o.wsClients)
-	r.Ceiling = h.ceilWS
+	r.Ceiling, r.PeakRSSKB = h.ceilWS, peak
 	h.record(r, h.portal)
 }
 
