@@ -87,7 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.conc, "concurrency", 16, "workers of the closed-loop workloads")
 	fs.IntVar(&o.wsClients, "ws-clients", 1000, "websocket subscribers of the fan-out workload")
 	fs.Float64Var(&o.listRate, "list-rate", 200, "constant offered rate of the list workload (req/s)")
-	fs.Float64Var(&o.wsRate, "ws-rate", 0, "constant offered rate of the mixed load under fan-out (0: half the mixed throughput)")
+	fs.Float64Var(&o.wsRate, "ws-rate", 0, "constant offered rate of the mixed load under fan-out (0: a third of the mixed closed-loop throughput)")
 	cache, _ := os.UserCacheDir()
 	fs.StringVar(&o.cacheDir, "cache", filepath.Join(cache, "rapport-loadtest"), "where generated datasets are kept between runs")
 	fs.BoolVar(&o.keep, "keep", false, "keep the run folder (databases, server logs)")
