@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/rapport/rapport/server/internal/domain/event"
 	"github.com/rapport/rapport/server/internal/realtime"
 	"github.com/rapport/rapport/server/internal/testutil"
 )
@@ -108,7 +109,10 @@ func TestReplayThenLiveWithoutGapOrDuplicate(t *testing.T) {
 		go func() {
 			defer close(done)
 			for i := range live {
-				emit(t, s.Store, rel, map[string]any{"live": i})
+				if _, err := s.Store.AppendEvent(context.Background(), rel, event.New("test.ping", "relationship", rel.ID, map[string]any{"live": i})); err != nil {
+					t.Errorf("append event: %v", err) // not Fatal: this is not the test's goroutine
+					return
+				}
 			}
 		}()
 		time.Sleep(5 * time.Millisecond)

@@ -39,14 +39,20 @@ func (notificationRow) TableName() string { return "notifications" }
 
 // notificationView is a notification joined with its event.
 type notificationView struct {
-	notificationRow
-	SubjectType string
-	SubjectID   string
-	ActorID     string
-	ActorSide   string
-	At          time.Time
-	Data        string
-	PlanScope   string
+	ID             string
+	UserID         string
+	RelationshipID string
+	Seq            int64
+	Type           string
+	CreatedAt      time.Time
+	ReadAt         *time.Time
+	SubjectType    string
+	SubjectID      string
+	ActorID        string
+	ActorSide      string
+	At             time.Time
+	Data           string
+	PlanScope      string
 }
 
 func (v notificationView) notification() Notification {
