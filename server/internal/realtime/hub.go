@@ -106,8 +106,10 @@ func New(st *store.Store, broker Broker, opt Options) *Hub {
 	h := &Hub{st: st, opt: opt, log: opt.Log, topics: map[string]*topic{}, byUser: map[string]map[*conn]struct{}{},
 		ctx: ctx, cancel: cancel, notes: make(chan hint, 4096), broker: broker}
 	h.upgrader = websocket.Upgrader{
-		// The hijacked connection's 4 KB bufio reader is reused; writes borrow a
-		// pooled buffer only while writing, so an idle connection holds none.
+		// Client messages are tiny: a 512-byte read buffer instead of the
+		// hijacked 4 KB one. Writes borrow a pooled buffer only while writing,
+		// so an idle connection holds none.
+		ReadBufferSize:   512,
 		WriteBufferPool:  &sync.Pool{},
 		HandshakeTimeout: 10 * time.Second,
 		CheckOrigin:      func(*http.Request) bool { return true }, // the HTTP layer checked it against the configured origins
@@ -200,7 +202,9 @@ func hashTicket(ticket string) string {
 }
 
 // ServeWS upgrades a request whose ticket and Origin the HTTP layer has
-// already accepted, and serves the connection for user until it ends.
+// already accepted and serves the connection for user on two goroutines of
+// its own. It returns at once, so that the request's buffers, context and
+// router state are freed instead of being held for the connection's life.
 func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, user account.User) {
 	h.mu.RLock()
 	closing := h.closing
@@ -223,7 +227,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, user account.User)
 		c.shutdown(websocket.CloseGoingAway, "server shutting down")
 	}
 	go c.writeLoop()
-	c.readLoop()
+	go c.readLoop()
 }
 
 func handshakeError(w http.ResponseWriter, _ *http.Request, status int, reason error) {
