@@ -20,6 +20,9 @@ type Hinter interface {
 	Hint(relID string, seq int64)
 	// Resync says hints may have been lost: read every followed log again.
 	Resync()
+	// Committed hands over events just committed by this instance (a hint
+	// that carries the events, saving the log read when nothing is missing).
+	Committed(evs []event.Event)
 }
 
 // Broker announces committed events to the hub: locally (one instance) or
@@ -41,9 +44,7 @@ func NewLocalBroker(st *store.Store) *LocalBroker {
 	b := &LocalBroker{}
 	st.OnCommit(func(evs []event.Event) {
 		if h := b.target.Load(); h != nil {
-			for _, ev := range evs {
-				(*h).Hint(ev.RelationshipID, ev.Seq)
-			}
+			(*h).Committed(evs)
 		}
 	})
 	return b

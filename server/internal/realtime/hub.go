@@ -25,6 +25,7 @@ import (
 
 	"github.com/rapport/rapport/server/internal/domain/account"
 	"github.com/rapport/rapport/server/internal/domain/errs"
+	"github.com/rapport/rapport/server/internal/domain/event"
 	"github.com/rapport/rapport/server/internal/store"
 )
 
@@ -148,17 +149,45 @@ func (h *Hub) fanOutPage() int { return max(1, min(128, h.opt.QueueSize/2)) }
 func (h *Hub) Hint(relID string, seq int64) {
 	h.mu.RLock()
 	t := h.topics[relID]
-	anyone := len(h.byUser) > 0
 	h.mu.RUnlock()
 	if t != nil {
 		t.hint(seq)
 	}
+	h.hintNotes(relID, seq)
+}
+
+// hintNotes queues a hint for the notification pusher when anyone is connected.
+func (h *Hub) hintNotes(relID string, seq int64) {
+	h.mu.RLock()
+	anyone := len(h.byUser) > 0
+	h.mu.RUnlock()
 	if anyone {
 		select {
 		case h.notes <- hint{relID, seq}:
 		default:
 			h.log.Warn("realtime notification queue full; a notification is only in the list", "relationship_id", relID, "seq", seq)
 		}
+	}
+}
+
+// Committed offers just-committed events to their topics and hints them.
+func (h *Hub) Committed(evs []event.Event) {
+	for start := 0; start < len(evs); {
+		end := start + 1
+		for end < len(evs) && evs[end].RelationshipID == evs[start].RelationshipID {
+			end++
+		}
+		relID := evs[start].RelationshipID
+		h.mu.RLock()
+		t := h.topics[relID]
+		h.mu.RUnlock()
+		if t != nil {
+			t.offer(evs[start:end])
+		}
+		for _, ev := range evs[start:end] {
+			h.hintNotes(relID, ev.Seq)
+		}
+		start = end
 	}
 }
 

@@ -143,6 +143,44 @@ func TestReplayThenLiveWithoutGapOrDuplicate(t *testing.T) {
 	})
 }
 
+func TestConcurrentWritersReachEveryClientInOrder(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
+		s := testutil.NewServer(t, db)
+		f := s.Seed()
+		start := lastSeq(t, s.Store, f.RelA)
+		var clients []*client
+		for _, a := range []testutil.Actor{f.BuyerA.Member, f.BuyerA.Admin, f.Supplier.Member} {
+			c := connect(t, s, a.Token)
+			c.subscribe(f.RelA, start)
+			c.next(wait)
+			clients = append(clients, c)
+		}
+		var wg sync.WaitGroup
+		for w, p := range []testutil.Party{f.Supplier, f.BuyerA, f.Supplier, f.BuyerA} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rel := f.Rel(f.RelA, p, p.Admin)
+				for i := range 40 {
+					ev := event.New("test.ping", "relationship", rel.ID, map[string]any{"writer": w, "i": i})
+					if _, err := s.Store.AppendEvent(context.Background(), rel, ev); err != nil {
+						t.Errorf("append event: %v", err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		last := lastSeq(t, s.Store, f.RelA)
+		if last != start+160 {
+			t.Fatalf("last seq %d, want %d", last, start+160)
+		}
+		for _, c := range clients {
+			checkRun(t, c.eventsUntil(f.RelA, last, wait), start+1, last)
+		}
+	})
+}
+
 func TestSeveralClientsAndRelationships(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)

@@ -1,7 +1,9 @@
 package realtime
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -22,6 +24,9 @@ type topic struct {
 	want  atomic.Int64  // the highest seq hinted
 	wake  chan struct{} // capacity 1: a pending wake-up
 	stop  chan struct{}
+
+	offerMu sync.Mutex
+	offered []event.Event // committed events handed over by a local broker, read instead of the log when contiguous
 
 	mu   sync.Mutex
 	head int64 // every event up to head has been handed to the live subscriptions
@@ -76,8 +81,13 @@ func (t *topic) run() {
 // catchUp reads the log after head until it has everything hinted so far.
 func (t *topic) catchUp() {
 	ctx := t.hub.ctx
+	page := t.hub.fanOutPage()
 	for attempt := 0; ctx.Err() == nil; {
-		evs, err := t.hub.st.EventsForFanOut(ctx, t.relID, t.head, t.hub.fanOutPage())
+		evs := t.takeOffered(t.head, page)
+		var err error
+		if len(evs) == 0 {
+			evs, err = t.hub.st.EventsForFanOut(ctx, t.relID, t.head, page)
+		}
 		if err == nil && len(evs) > 0 {
 			err = t.fanOut(ctx, evs)
 		}
@@ -86,11 +96,13 @@ func (t *topic) catchUp() {
 			t.retryLater(500 * time.Millisecond)
 			return
 		}
-		if len(evs) == t.hub.fanOutPage() {
+		switch {
+		case len(evs) == page:
 			continue
-		}
-		if t.head >= t.want.Load() {
+		case t.head >= t.want.Load():
 			return
+		case len(evs) > 0:
+			continue
 		}
 		// Hinted but not yet visible to this reader: look again shortly.
 		if attempt++; attempt > 100 {
@@ -99,6 +111,37 @@ func (t *topic) catchUp() {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// offer hands over events just committed on this instance: when they follow
+// head without a gap, the pusher uses them instead of reading the log again.
+func (t *topic) offer(evs []event.Event) {
+	t.offerMu.Lock()
+	t.offered = append(t.offered, evs...)
+	if len(t.offered) > 1024 { // nobody is taking them: the log is the fallback
+		t.offered = append(t.offered[:0], t.offered[len(t.offered)-256:]...)
+	}
+	t.offerMu.Unlock()
+	t.hint(evs[len(evs)-1].Seq)
+}
+
+// takeOffered returns the offered events that continue after head without a
+// gap (at most limit), dropping those already handed out.
+func (t *topic) takeOffered(head int64, limit int) []event.Event {
+	t.offerMu.Lock()
+	defer t.offerMu.Unlock()
+	if len(t.offered) == 0 {
+		return nil
+	}
+	slices.SortFunc(t.offered, func(a, b event.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	i := sort.Search(len(t.offered), func(i int) bool { return t.offered[i].Seq > head })
+	j := i
+	for j < len(t.offered) && j-i < limit && t.offered[j].Seq == head+int64(j-i)+1 {
+		j++
+	}
+	out := slices.Clone(t.offered[i:j])
+	t.offered = append(t.offered[:0], t.offered[j:]...)
+	return out
 }
 
 func (t *topic) retryLater(d time.Duration) {
