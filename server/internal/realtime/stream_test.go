@@ -387,3 +387,24 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 		t.Fatalf("upgrade during shutdown: %v, want 503", resp)
 	}
 }
+
+func TestPingDetectsDeadConnections(t *testing.T) {
+	s, hub := hubServer(t, testutil.DB{Name: "sqlite"}, realtime.Options{PingInterval: 100 * time.Millisecond})
+	f := s.Seed()
+	alive := connect(t, s, f.BuyerA.Member.Token) // its read loop answers pings
+	dead, _, err := tryDial(s.URL, ticketFor(t, s, f.BuyerA.Admin.Token), originHeader(s), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close() // never reads, so never answers a ping
+	waitFor(t, "two connections", func() bool { return hub.Connections() == 2 })
+	waitFor(t, "the silent connection to be dropped", func() bool { return hub.Connections() == 1 })
+	time.Sleep(500 * time.Millisecond) // five ping periods
+	if n := hub.Connections(); n != 1 {
+		t.Fatalf("%d connections, want the answering one only", n)
+	}
+	alive.subscribe(f.RelA, 0)
+	if m := alive.next(wait); m.Type != "subscribed" {
+		t.Fatalf("the answering client got %+v", m)
+	}
+}
