@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gorilla/websocket"
 
 	"github.com/rapport/rapport/server/internal/domain/errs"
 	"github.com/rapport/rapport/server/internal/store"
@@ -33,9 +34,13 @@ func (a *API) wsTicket(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"ticket": ticket, "expires_at": expires})
 }
 
-// wsUpgrade checks the Origin first (a foreign page cannot even burn a
-// ticket), then redeems the one-time ticket, then upgrades.
+// wsUpgrade checks the Origin and the handshake first (a foreign page or a
+// plain GET cannot burn a ticket), then redeems the one-time ticket, then upgrades.
 func (a *API) wsUpgrade(c *gin.Context) {
+	if !websocket.IsWebSocketUpgrade(c.Request) {
+		problem(c, http.StatusBadRequest, "This endpoint only accepts a websocket handshake (Upgrade: websocket).")
+		return
+	}
 	origin := strings.TrimRight(c.GetHeader("Origin"), "/")
 	if origin == "" || !slices.Contains(a.Config.Origins(), origin) {
 		problem(c, http.StatusForbidden, "The Origin of this websocket request is not one this server accepts.")

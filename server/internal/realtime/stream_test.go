@@ -41,6 +41,11 @@ func TestTicketRules(t *testing.T) {
 			{"good ticket after refused Origins", good, s.Config.PublicOrigin, http.StatusSwitchingProtocols},
 			{"reused ticket", good, s.Config.PublicOrigin, http.StatusUnauthorized},
 		}
+		// A plain GET is refused before the ticket is looked at.
+		plain := s.Do(testutil.Req{Method: "GET", Path: "/ws?ticket=" + good, Header: map[string]string{"Origin": s.Config.PublicOrigin}})
+		if plain.Status != http.StatusBadRequest {
+			t.Fatalf("plain GET: %d, want 400", plain.Status)
+		}
 		for _, tc := range cases {
 			h := http.Header{}
 			if tc.origin != "" {
