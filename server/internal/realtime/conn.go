@@ -40,8 +40,9 @@ type conn struct {
 	closeText  string
 
 	// Owned by the writer goroutine.
-	subs      map[string]*subscription
-	replaying []*subscription
+	subs       map[string]*subscription
+	replaying  []*subscription
+	deadlineAt time.Time // when the current write deadline was set
 }
 
 func newConn(h *Hub, ws *websocket.Conn, user account.User) *conn {
@@ -160,7 +161,7 @@ func (c *conn) serveOne(ping <-chan time.Time, poll bool) error {
 	case m := <-c.ctl:
 		return c.handle(m)
 	case <-ping:
-		_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))
+		c.armDeadline()
 		return c.ws.WriteMessage(websocket.PingMessage, nil)
 	case <-none:
 		return nil
@@ -168,13 +169,23 @@ func (c *conn) serveOne(ping <-chan time.Time, poll bool) error {
 }
 
 func (c *conn) writePrepared(pm *websocket.PreparedMessage) error {
-	_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))
+	c.armDeadline()
 	return c.ws.WritePreparedMessage(pm)
 }
 
 func (c *conn) writeJSON(v any) error {
-	_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))
+	c.armDeadline()
 	return c.ws.WriteJSON(v)
+}
+
+// armDeadline keeps a write deadline between WriteWait/2 and WriteWait ahead:
+// resetting the runtime timer on every message costs more than it protects.
+func (c *conn) armDeadline() {
+	now := time.Now()
+	if now.Sub(c.deadlineAt) > c.hub.opt.WriteWait/2 {
+		c.deadlineAt = now
+		_ = c.ws.SetWriteDeadline(now.Add(c.hub.opt.WriteWait))
+	}
 }
 
 // fail ends a connection whose write or read failed.
