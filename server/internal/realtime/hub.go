@@ -252,8 +252,11 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, user account.User)
 		}
 	}
 	c := newConn(h, ws, user)
-	if !h.register(c) {
-		c.shutdown(websocket.CloseGoingAway, "server shutting down")
+	if !h.register(c) { // Close began after the check above
+		msg := websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
+		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		_ = ws.Close()
+		return
 	}
 	go c.writeLoop()
 	go c.readLoop()
@@ -270,10 +273,10 @@ func handshakeError(w http.ResponseWriter, _ *http.Request, status int, reason e
 func (h *Hub) register(c *conn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.conns.Add(1)
 	if h.closing {
 		return false
 	}
+	h.conns.Add(1) // never once Close may be waiting
 	set := h.byUser[c.user.ID]
 	if set == nil {
 		set = map[*conn]struct{}{}
