@@ -135,14 +135,15 @@ func (c *conn) writeLoop() {
 
 var errQuit = errors.New("quit")
 
+// ready is a closed channel: selecting on it never waits.
+var ready = func() chan time.Time { c := make(chan time.Time); close(c); return c }()
+
 // serveOne handles one queued frame, client request or ping; with poll it
 // returns at once when none is ready.
 func (c *conn) serveOne(ping <-chan time.Time, poll bool) error {
-	var none <-chan time.Time
+	var none <-chan time.Time // nil: wait
 	if poll {
-		closed := make(chan time.Time)
-		close(closed)
-		none = closed
+		none = ready
 	}
 	select {
 	case <-c.quit:
@@ -190,6 +191,7 @@ func (c *conn) armDeadline() {
 
 // fail ends a connection whose write or read failed.
 func (c *conn) fail(err error) {
+	c.hub.log.Debug("realtime connection ended", "user_id", c.user.ID, "err", err)
 	if errors.Is(err, errs.ErrUnauthorized) {
 		c.shutdown(CloseAccessRevoked, "access revoked")
 	} else if !errors.Is(err, errQuit) {
