@@ -128,3 +128,36 @@ func TestNotificationsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// End to end through the plans API: a confidential plan's event reaches, live
+// and as a notification, its reader only.
+func TestConfidentialPlanThroughTheAPI(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
+		s := testutil.NewServer(t, db)
+		f := s.Seed()
+		start := lastSeq(t, s.Store, f.RelA)
+		reader := connect(t, s, f.Supplier.Member.Token)
+		buyer := connect(t, s, f.BuyerA.Admin.Token)
+		for _, c := range []*client{reader, buyer} {
+			c.subscribe(f.RelA, start)
+			c.next(wait)
+		}
+		s.Call("POST", "/relationships/"+f.RelA+"/plans", f.Supplier.Admin.Token, map[string]any{
+			"title": "Price increase 2027", "confidential": true, "reader_ids": []string{f.Supplier.Member.User.ID}}).Expect(t, http.StatusCreated)
+		s.Call("POST", "/relationships/"+f.RelA+"/plans", f.Supplier.Admin.Token, map[string]any{"title": "Open roadmap"}).Expect(t, http.StatusCreated)
+		last := lastSeq(t, s.Store, f.RelA)
+
+		got := map[string]int{}
+		for seen := 0; seen < 3; seen++ { // two events and one notification
+			m := reader.next(wait)
+			got[m.Type+":"+m.Event.Type+m.Notification.Type]++
+		}
+		if got["event:"+event.PlanCreated] != 2 || got["notification:"+event.PlanCreated] != 1 {
+			t.Fatalf("reader got %v, want both plan events and a notification", got)
+		}
+		if seqs := buyer.eventsUntil(f.RelA, last, wait); len(seqs) != 1 || seqs[0] != last {
+			t.Fatalf("buyer got %v, want only the open plan's event %d", seqs, last)
+		}
+		buyer.quiet(200 * time.Millisecond)
+	})
+}
