@@ -16,6 +16,9 @@ func TestNotifications(t *testing.T) {
 		f := s.Seed()
 		rel := f.Rel(f.RelA, f.Supplier, f.Supplier.Admin)
 		member := connect(t, s, f.BuyerA.Member.Token) // not subscribed: notifications come anyway
+		// The server registers the connection just after the handshake; a
+		// notification committed before that is only in the list.
+		waitFor(t, "the connection", func() bool { return hubOf(s).Connections() == 1 })
 
 		// Named users are notified, except the actor and anyone outside the relationship.
 		ordered := emit(t, s.Store, rel, map[string]any{"notify": []string{f.BuyerA.Member.User.ID, f.Supplier.Admin.User.ID, f.OutBuyer.Admin.User.ID}})
