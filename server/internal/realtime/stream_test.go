@@ -318,7 +318,7 @@ func TestDeactivatedUserStopsReceiving(t *testing.T) {
 
 func TestSlowClientIsClosedWithoutSlowingOthers(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
-		s, _ := hubServer(t, db, realtime.Options{QueueSize: 16, SocketWriteBuffer: 4096})
+		s, _ := hubServer(t, db, realtime.Options{QueueSize: 32, SocketWriteBuffer: 4096})
 		f := s.Seed()
 		rel := f.Rel(f.RelA, f.Supplier, f.Supplier.Admin)
 		start := lastSeq(t, s.Store, f.RelA)
@@ -334,13 +334,17 @@ func TestSlowClientIsClosedWithoutSlowingOthers(t *testing.T) {
 		if err := slowWS.WriteJSON(map[string]any{"type": "subscribe", "relationship_id": f.RelA, "after_seq": start}); err != nil {
 			t.Fatal(err)
 		}
-		// The slow client reads nothing while 300 events are committed.
-		const n = 300
+		// The slow client reads nothing while 400 events are committed; the
+		// fast one has each event before the next commit: if the slow client
+		// held anything up, the fast one would time out here.
+		const n = 400
 		var last int64
+		var fastSeqs []int64
 		for i := range n {
-			last = emit(t, s.Store, rel, map[string]any{"padding": strings.Repeat("x", 200), "i": i}).Seq
+			last = emit(t, s.Store, rel, map[string]any{"padding": strings.Repeat("x", 400), "i": i}).Seq
+			fastSeqs = append(fastSeqs, fast.eventsUntil(f.RelA, last, wait)...)
 		}
-		checkRun(t, fast.eventsUntil(f.RelA, last, wait), start+1, last)
+		checkRun(t, fastSeqs, start+1, last)
 
 		// The slow client finds what fitted, in order, then the close reason.
 		slow := startClient(t, slowWS)
