@@ -219,15 +219,19 @@ func (t *tx) pricedCatalogue(rel access.Rel, items []order.ItemRequest) (map[str
 	for _, it := range items {
 		ids = append(ids, it.ProductID)
 	}
-	var rows []pricedRow
+	var rows []productRow
 	supplierView := rel
 	supplierView.Side = access.Supplier // load inactive ones too, to say why they are refused
-	if err := pricedQuery(t.DB, supplierView).Where("p.id IN ?", ids).Scan(&rows).Error; err != nil {
+	if err := productsOf(t.DB, supplierView).Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make(map[string]product.Priced, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r.priced()
+	priced, err := withPrices(t.DB, rel, rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]product.Priced, len(priced))
+	for _, p := range priced {
+		out[p.ID] = p
 	}
 	return out, nil
 }

@@ -162,62 +162,71 @@ func searchProducts(db *gorm.DB, q string) *gorm.DB {
 	return db.Where(`(LOWER(sku) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`, esc+"%", "%"+esc+"%")
 }
 
-type pricedRow struct {
-	productRow
-	ContractPrice *int64
-}
-
-func (r pricedRow) priced() product.Priced {
-	p := product.Priced{Product: r.product(), ListPrice: money.Amount(r.UnitPrice)}
-	if r.ContractPrice != nil {
-		p.UnitPrice, p.Contract = money.Amount(*r.ContractPrice), true
-	}
-	return p
-}
-
-func pricedQuery(db *gorm.DB, rel access.Rel) *gorm.DB {
-	q := db.Table("products p").Select("p.*, cp.unit_price AS contract_price").
-		Joins("LEFT JOIN contract_prices cp ON cp.product_id = p.id AND cp.relationship_id = ?", rel.ID).
-		Where("p.supplier_org_id = ?", rel.SupplierOrgID)
+// productsOf scopes a products query to rel's supplier; buyers see active ones only.
+func productsOf(db *gorm.DB, rel access.Rel) *gorm.DB {
+	q := db.Model(&productRow{}).Where("supplier_org_id = ?", rel.SupplierOrgID)
 	if rel.Side == access.Buyer {
-		q = q.Where("p.active = ?", true)
+		q = q.Where("active = ?", true)
 	}
 	return q
+}
+
+// withPrices pairs products with rel's contract prices, loaded in one query.
+func withPrices(db *gorm.DB, rel access.Rel, rows []productRow) ([]product.Priced, error) {
+	out := make([]product.Priced, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+		out[i] = product.Priced{Product: r.product(), ListPrice: money.Amount(r.UnitPrice)}
+	}
+	var prices []contractPriceRow
+	if err := db.Where("relationship_id = ? AND product_id IN ?", rel.ID, ids).Find(&prices).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[string]int64, len(prices))
+	for _, p := range prices {
+		byID[p.ProductID] = p.UnitPrice
+	}
+	for i := range out {
+		if price, ok := byID[out[i].ID]; ok {
+			out[i].UnitPrice, out[i].Contract = money.Amount(price), true
+		}
+	}
+	return out, nil
 }
 
 // ListRelProducts lists rel's supplier's catalogue with rel's prices: buyers see
 // active products only; q searches SKU and name.
 func (s *Store) ListRelProducts(ctx context.Context, rel access.Rel, q string, p Page) ([]product.Priced, string, error) {
-	var rows []pricedRow
-	db := pricedQuery(s.read(ctx), rel)
-	q = strings.ToLower(strings.TrimSpace(q))
-	if q != "" {
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
-		db = db.Where(`(LOWER(p.sku) LIKE ? ESCAPE '\' OR LOWER(p.name) LIKE ? ESCAPE '\')`, esc+"%", "%"+esc+"%")
-	}
-	if err := p.apply(db, "p.id").Scan(&rows).Error; err != nil {
+	var rows []productRow
+	db := s.read(ctx)
+	if err := p.apply(searchProducts(productsOf(db, rel), q), "id").Find(&rows).Error; err != nil {
 		return nil, "", mapErr("list products", err)
 	}
-	rows, next := pageResult(p, rows, func(r pricedRow) string { return r.ID })
-	out := make([]product.Priced, len(rows))
-	for i, r := range rows {
-		out[i] = r.priced()
-	}
-	return out, next, nil
+	rows, next := pageResult(p, rows, func(r productRow) string { return r.ID })
+	out, err := withPrices(db, rel, rows)
+	return out, next, mapErr("list products", err)
 }
 
 // RelPricedProduct returns one product of rel's supplier with rel's price;
 // buyers get ErrNotFound for inactive products.
 func (s *Store) RelPricedProduct(ctx context.Context, rel access.Rel, id string) (product.Priced, error) {
-	var row pricedRow
-	res := pricedQuery(s.read(ctx), rel).Where("p.id = ?", id).Limit(1).Scan(&row)
-	if res.Error != nil {
-		return product.Priced{}, mapErr("product", res.Error)
+	var rows []productRow
+	db := s.read(ctx)
+	if err := productsOf(db, rel).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		return product.Priced{}, mapErr("product", err)
 	}
-	if res.RowsAffected == 0 {
+	if len(rows) == 0 {
 		return product.Priced{}, fmt.Errorf("product %s: %w", id, errs.ErrNotFound)
 	}
-	return row.priced(), nil
+	out, err := withPrices(db, rel, rows)
+	if err != nil {
+		return product.Priced{}, mapErr("product", err)
+	}
+	return out[0], nil
 }
 
 type contractPriceRow struct {
