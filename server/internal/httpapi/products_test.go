@@ -10,7 +10,10 @@ import (
 var _ = testutil.RegisterCrossTenant(
 	testutil.CrossTenantCase{
 		Name: "list relationship products", Method: "GET", Path: "/relationships/{rel}/products?q=fm",
-		Setup:   func(t *testing.T, s *testutil.Server, f *testutil.Fixture) map[string]string { newCatalogue(t, s, f); return map[string]string{} },
+		Setup: func(t *testing.T, s *testutil.Server, f *testutil.Fixture) map[string]string {
+			newCatalogue(t, s, f)
+			return map[string]string{}
+		},
 		Allowed: func(f *testutil.Fixture) testutil.Actor { return f.BuyerA.Member },
 	},
 	testutil.CrossTenantCase{
