@@ -179,13 +179,8 @@ func (a *API) answerOrder(c *gin.Context, status int, id string) {
 		return
 	}
 	out := orderOut(o)
-	if o.PromiseID != "" {
-		p, err := a.Store.Promise(ctx, rel, o.PromiseID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		pj := promiseOut(p, a.Store.Now())
+	if o.Promise != nil {
+		pj := promiseOut(*o.Promise, a.Store.Now())
 		out.Promise = &pj
 	}
 	etag(c, o.Version)

@@ -275,12 +275,13 @@ func (s *Store) Order(ctx context.Context, rel access.Rel, id string) (order.Ord
 	for _, h := range hist {
 		o.History = append(o.History, order.HistoryItem{Seq: h.Seq, Status: order.Status(h.Status), ActorID: h.ActorID, At: h.At.UTC(), Note: h.Note})
 	}
-	var promiseIDs []string
-	if err := db.Model(&promiseRow{}).Where("order_id = ? AND relationship_id = ?", id, rel.ID).Order("id DESC").Limit(1).Pluck("id", &promiseIDs).Error; err != nil {
+	var promises []promiseRow
+	if err := db.Where("order_id = ? AND relationship_id = ?", id, rel.ID).Order("id DESC").Limit(1).Find(&promises).Error; err != nil {
 		return o, mapErr("order promise", err)
 	}
-	if len(promiseIDs) > 0 {
-		o.PromiseID = promiseIDs[0]
+	if len(promises) > 0 {
+		p := promises[0].promise()
+		o.PromiseID, o.Promise = p.ID, &p
 	}
 	return o, nil
 }

@@ -154,6 +154,18 @@ func (s *Store) ResolvePromise(ctx context.Context, rel access.Rel, id string, i
 		return promise.Promise{}, errs.Forbiddenf("only the supplier resolves its promises")
 	}
 	err := s.write(ctx, "resolve promise", func(t *tx) error {
+		// Lock in the order every order change uses (order, then promise), so a
+		// renegotiation racing the order's delivery cannot deadlock on PostgreSQL.
+		var pre promiseRow
+		if err := t.Where("id = ? AND relationship_id = ?", id, rel.ID).Take(&pre).Error; err != nil {
+			return fmt.Errorf("promise %s: %w", id, err)
+		}
+		if pre.OrderID != nil {
+			var o orderRow
+			if err := t.lockRow(&o, `SELECT * FROM orders WHERE id = ? AND relationship_id = ?`, *pre.OrderID, rel.ID); err != nil {
+				return fmt.Errorf("order of promise %s: %w", id, err)
+			}
+		}
 		var row promiseRow
 		if err := t.lockRow(&row, `SELECT * FROM promises WHERE id = ? AND relationship_id = ?`, id, rel.ID); err != nil {
 			return fmt.Errorf("promise %s: %w", id, err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rapport/rapport/server/internal/domain/access"
 	"github.com/rapport/rapport/server/internal/domain/money"
+	"github.com/rapport/rapport/server/internal/domain/promise"
 )
 
 // Status is an order's state.
@@ -60,6 +61,8 @@ type Order struct {
 	Lines          []Line        `json:"lines"`
 	History        []HistoryItem `json:"history"`
 	PromiseID      string        `json:"promise_id"`
+	// Promise is the delivery promise, filled by the single-order read only.
+	Promise *promise.Promise `json:"-"`
 }
 
 // Line is one product of an order with the price snapshotted when it was placed.
