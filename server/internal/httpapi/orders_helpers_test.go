@@ -15,7 +15,7 @@ type catalogue struct {
 }
 
 // newProduct creates a product through the API as the given supplier user.
-func newProduct(t *testing.T, s *testutil.Server, who testutil.Actor, sku, price string, extra map[string]any) string {
+func newProduct(t testing.TB, s *testutil.Server, who testutil.Actor, sku, price string, extra map[string]any) string {
 	t.Helper()
 	body := map[string]any{"sku": sku, "name": "Product " + sku, "unit_price": price, "currency": "EUR", "lead_time_days": 10}
 	for k, v := range extra {
@@ -24,7 +24,7 @@ func newProduct(t *testing.T, s *testutil.Server, who testutil.Actor, sku, price
 	return s.Call("POST", "/products", who.Token, body).Expect(t, 201).JSON(t)["id"].(string)
 }
 
-func newCatalogue(t *testing.T, s *testutil.Server, f *testutil.Fixture) catalogue {
+func newCatalogue(t testing.TB, s *testutil.Server, f *testutil.Fixture) catalogue {
 	t.Helper()
 	c := catalogue{
 		Machine: newProduct(t, s, f.Supplier.Member, "FM-200", "125000.00", map[string]any{
