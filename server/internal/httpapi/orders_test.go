@@ -278,6 +278,12 @@ func TestOrderLifecycle(t *testing.T) {
 		if ack["from"] != "submitted" || ack["to"] != "acknowledged" || fmt.Sprint(ack["notify"]) != "["+buy.User.ID+"]" || ack["promise_id"] == "" {
 			t.Errorf("order.acknowledged data %v", ack)
 		}
+		if sub := evs[0]["data"].(map[string]any); fmt.Sprint(sub["notify"]) != "["+f.Supplier.Admin.User.ID+"]" || sub["total"] != "90.00" {
+			t.Errorf("order.submitted data %v: the account owner is to be notified", sub)
+		}
+		if del := evs[6]["data"].(map[string]any); del["to"] != "delivered" || del["on_time"] != true || del["promised_date"] != day(5) {
+			t.Errorf("delivery event data %v", del)
+		}
 		if res := evs[5]["data"].(map[string]any); res["outcome"] != "kept" || res["order_id"] != id {
 			t.Errorf("promise.resolved data %v", res)
 		}

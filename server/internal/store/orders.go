@@ -131,7 +131,7 @@ func (s *Store) PlaceOrder(ctx context.Context, rel access.Rel, req order.PlaceR
 		if err != nil {
 			return err
 		}
-		out, err = t.insertOrder(rel, pl)
+		out, err = t.insertOrder(rel, pl, relRow.AccountOwnerID)
 		if err != nil || idem.Key == "" {
 			return err
 		}
@@ -169,7 +169,8 @@ func (t *tx) rememberReply(rel access.Rel, idem Idempotency, o order.Order) erro
 }
 
 // insertOrder prices and writes a validated placement.
-func (t *tx) insertOrder(rel access.Rel, pl order.Placement) (order.Order, error) {
+// The supplier's account owner of the relationship, if any, is notified.
+func (t *tx) insertOrder(rel access.Rel, pl order.Placement, accountOwner *string) (order.Order, error) {
 	catalogue, err := t.pricedCatalogue(rel, pl.Items)
 	if err != nil {
 		return order.Order{}, err
@@ -202,7 +203,7 @@ func (t *tx) insertOrder(rel access.Rel, pl order.Placement) (order.Order, error
 		return order.Order{}, err
 	}
 	data := map[string]any{"order_id": row.ID, "number": row.Number, "to": row.Status, "total": money.Format(total, currency),
-		"currency": currency, "lines": len(lines), "notify": []string{}}
+		"currency": currency, "lines": len(lines), "notify": notifyOthers(rel.Caller.UserID, deref(accountOwner))}
 	if _, err := t.emitRel(rel, event.New(event.OrderSubmitted, "order", row.ID, data)); err != nil {
 		return order.Order{}, err
 	}
@@ -324,6 +325,13 @@ func (s *Store) ListOrders(ctx context.Context, rel access.Rel, f order.Filter, 
 		out[i].Lines = append(out[i].Lines, l.line())
 	}
 	return out, next, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // gormDB is a query under construction.

@@ -112,6 +112,7 @@ func (s *Store) AdvanceOrder(ctx context.Context, rel access.Rel, id string, ifM
 		if !order.CanAdvance(order.Status(row.Status), to) {
 			return errs.Conflictf("an order that is %s cannot become %s", row.Status, to)
 		}
+		var extra map[string]any
 		if to == order.Delivered {
 			now := t.s.now()
 			row.DeliveredAt = &now
@@ -120,8 +121,11 @@ func (s *Store) AdvanceOrder(ctx context.Context, rel access.Rel, id string, ifM
 			}, "delivered"); err != nil {
 				return err
 			}
+			// The scorecard's on-time delivery ratio reads these from the log.
+			extra = map[string]any{"promised_date": row.PromisedDate, "delivered_on": now.Format("2006-01-02"),
+				"on_time": row.PromisedDate != "" && promise.DeliveryOutcome(row.PromisedDate, now) == promise.Kept}
 		}
-		return t.transition(rel, row, to, event.OrderStatusChanged, "", notifyOthers(rel.Caller.UserID, row.PlacedBy), nil)
+		return t.transition(rel, row, to, event.OrderStatusChanged, "", notifyOthers(rel.Caller.UserID, row.PlacedBy), extra)
 	})
 }
 
@@ -139,6 +143,12 @@ func (s *Store) CancelOrder(ctx context.Context, rel access.Rel, id string, ifMa
 		owner, err := t.deliveryPromiseOwner(row.ID)
 		if err != nil {
 			return err
+		}
+		if owner == "" {
+			owner, err = t.accountOwner(rel.ID)
+			if err != nil {
+				return err
+			}
 		}
 		if err := t.settleDeliveryPromise(rel, row.ID, func(promiseRow) promise.Status { return promise.Cancelled }, "order cancelled"); err != nil {
 			return err
@@ -170,6 +180,18 @@ func (t *tx) deliveryPromiseOwner(orderID string) (string, error) {
 		return "", err
 	}
 	return owners[0], nil
+}
+
+// accountOwner is the supplier user who looks after the relationship, or "".
+func (t *tx) accountOwner(relID string) (string, error) {
+	var owners []*string
+	if err := t.Model(&relationshipRow{}).Where("id = ?", relID).Pluck("account_owner_id", &owners).Error; err != nil {
+		return "", err
+	}
+	if len(owners) == 0 {
+		return "", nil
+	}
+	return deref(owners[0]), nil
 }
 
 var pendingStatuses = []string{string(promise.Open), string(promise.Renegotiated)}

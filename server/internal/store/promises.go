@@ -262,6 +262,7 @@ func (s *Store) BreakOverduePromises(ctx context.Context, now time.Time) (int, e
 	}
 	broken := 0
 	for _, r := range rows {
+		done := false
 		err := s.write(ctx, "break overdue promise", func(t *tx) error {
 			var row promiseRow
 			if err := t.lockRow(&row, `SELECT * FROM promises WHERE id = ?`, r.ID); err != nil {
@@ -270,12 +271,15 @@ func (s *Store) BreakOverduePromises(ctx context.Context, now time.Time) (int, e
 			if !promise.Status(row.Status).Pending() || row.DueDate >= today {
 				return nil // resolved or renegotiated meanwhile
 			}
-			broken++
+			done = true
 			return t.resolvePromiseRow(row.RelationshipID, access.Caller{}, "", &row, promise.Broken,
 				"the promised date passed without delivery", "")
 		})
 		if err != nil {
 			return broken, err
+		}
+		if done {
+			broken++
 		}
 	}
 	return broken, nil
