@@ -175,7 +175,9 @@ var recentOrders = map[string][]struct {
 	"at_risk": {{26, order.InProduction}},
 }
 
-// orderLife plans one order from placement to its end.
+// orderLife plans one order from placement to its end (or to stop): placed by
+// the buyer, now and then rejected or cancelled, otherwise acknowledged and
+// delivered.
 func (d *demoOrders) orderLife(b Buyer, shape profileShape, ago, n int, stop order.Status) []action {
 	w := d.w
 	o := &demoOrder{}
@@ -222,15 +224,23 @@ func (d *demoOrders) orderLife(b Buyer, shape profileShape, ago, n int, stop ord
 			return err
 		}})
 	}
+	return append(acts, d.deliverySteps(b, o, acked, promised, roll < shape.lateShare, stop)...)
+}
+
+// deliverySteps plans production, shipping and delivery of an acknowledged
+// order: on or just before the promised date, or days after it when late.
+func (d *demoOrders) deliverySteps(b Buyer, o *demoOrder, acked, promised time.Time, late bool, stop order.Status) []action {
+	w := d.w
 	delivered := promised.AddDate(0, 0, -w.Rand.IntN(3))
-	if roll < shape.lateShare {
+	if late {
 		delivered = promised.AddDate(0, 0, 3+w.Rand.IntN(12))
 	}
-	production := acked.Add(time.Duration(acked.Sub(delivered)) / -3)
+	production := acked.Add(delivered.Sub(acked) / 3)
 	shipped := delivered.Add(-time.Duration(20+w.Rand.IntN(30)) * time.Hour)
 	if !shipped.After(production) {
 		shipped = production.Add(time.Hour)
 	}
+	var acts []action
 	for _, step := range []struct {
 		at time.Time
 		to order.Status
