@@ -240,7 +240,25 @@ func TestDeliveryPromiseJob(t *testing.T) {
 			t.Errorf("a late delivery left the promise %s", got)
 		}
 		// A delivery promise is settled by its order, not by hand.
-		_, manual := ack(day(9))
+		manualOrder, manual := ack(day(9))
 		s.Call("POST", rel+"/promises/"+manual+"/resolve", f.Supplier.Member.Token, map[string]any{"outcome": "kept"}).Expect(t, 409)
+		// Any other promise about the order is the supplier's to resolve; the
+		// order still shows its delivery promise.
+		install := s.Call("POST", rel+"/promises", f.Supplier.Admin.Token, map[string]any{"description": "Install within a week of delivery",
+			"kind": "service", "owner_id": f.Supplier.Member.User.ID, "due_date": day(20), "order_id": manualOrder}).Expect(t, 201).JSON(t)
+		s.Call("POST", rel+"/promises/"+install["id"].(string)+"/resolve", f.Supplier.Member.Token, map[string]any{"outcome": "kept"}).Expect(t, 200)
+		if got := s.Call("GET", rel+"/orders/"+manualOrder, f.BuyerA.Member.Token, nil).Expect(t, 200).JSON(t)["promise_id"]; got != manual {
+			t.Errorf("order shows promise %v, want its delivery promise %s", got, manual)
+		}
+		// Renegotiating a delivery promise moves the order's promised date with it.
+		s.Call("POST", rel+"/promises/"+manual+"/resolve", f.Supplier.Member.Token, map[string]any{"outcome": "renegotiated", "new_due_date": day(12), "note": "customer asked for later"}).Expect(t, 200)
+		o := s.Call("GET", rel+"/orders/"+manualOrder, f.BuyerA.Member.Token, nil).Expect(t, 200).JSON(t)
+		if o["promised_date"] != day(12) || o["version"].(float64) != 3 || o["promise"].(map[string]any)["status"] != "renegotiated" {
+			t.Errorf("order after renegotiation: %v", o)
+		}
+		s.Call("POST", rel+"/orders/"+manualOrder+"/status", f.Supplier.Member.Token, map[string]any{"status": "delivered"}).Expect(t, 200)
+		if got := promiseStatus(manual); got != "kept" {
+			t.Errorf("delivered before the renegotiated date, the promise is %s", got)
+		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/rapport/rapport/server/internal/domain/money"
 	"github.com/rapport/rapport/server/internal/domain/order"
 	"github.com/rapport/rapport/server/internal/domain/product"
+	"github.com/rapport/rapport/server/internal/domain/promise"
 )
 
 type orderRow struct {
@@ -277,7 +278,7 @@ func (s *Store) Order(ctx context.Context, rel access.Rel, id string) (order.Ord
 		o.History = append(o.History, order.HistoryItem{Seq: h.Seq, Status: order.Status(h.Status), ActorID: h.ActorID, At: h.At.UTC(), Note: h.Note})
 	}
 	var promises []promiseRow
-	if err := db.Where("order_id = ? AND relationship_id = ?", id, rel.ID).Order("id DESC").Limit(1).Find(&promises).Error; err != nil {
+	if err := db.Where("order_id = ? AND relationship_id = ? AND kind = ?", id, rel.ID, promise.KindDelivery).Order("id DESC").Limit(1).Find(&promises).Error; err != nil {
 		return o, mapErr("order promise", err)
 	}
 	if len(promises) > 0 {

@@ -175,7 +175,7 @@ func (s *Store) RejectOrder(ctx context.Context, rel access.Rel, id string, ifMa
 
 func (t *tx) deliveryPromiseOwner(orderID string) (string, error) {
 	var owners []string
-	err := t.Model(&promiseRow{}).Where("order_id = ? AND status IN ?", orderID, pendingStatuses).Limit(1).Pluck("owner_id", &owners).Error
+	err := t.Model(&promiseRow{}).Where("order_id = ? AND kind = ? AND status IN ?", orderID, promise.KindDelivery, pendingStatuses).Limit(1).Pluck("owner_id", &owners).Error
 	if err != nil || len(owners) == 0 {
 		return "", err
 	}
@@ -196,11 +196,11 @@ func (t *tx) accountOwner(relID string) (string, error) {
 
 var pendingStatuses = []string{string(promise.Open), string(promise.Renegotiated)}
 
-// settleDeliveryPromise resolves the pending promises of an order with the
+// settleDeliveryPromise resolves the pending delivery promises of an order with the
 // outcome decide returns, and emits promise.resolved for each.
 func (t *tx) settleDeliveryPromise(rel access.Rel, orderID string, decide func(promiseRow) promise.Status, note string) error {
 	var rows []promiseRow
-	if err := t.Where("order_id = ? AND relationship_id = ? AND status IN ?", orderID, rel.ID, pendingStatuses).Find(&rows).Error; err != nil {
+	if err := t.Where("order_id = ? AND relationship_id = ? AND kind = ? AND status IN ?", orderID, rel.ID, promise.KindDelivery, pendingStatuses).Find(&rows).Error; err != nil {
 		return err
 	}
 	for i := range rows {

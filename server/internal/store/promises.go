@@ -160,7 +160,7 @@ func (s *Store) ResolvePromise(ctx context.Context, rel access.Rel, id string, i
 		if err := t.Where("id = ? AND relationship_id = ?", id, rel.ID).Take(&pre).Error; err != nil {
 			return fmt.Errorf("promise %s: %w", id, err)
 		}
-		if pre.OrderID != nil {
+		if isDeliveryOf(pre) {
 			var o orderRow
 			if err := t.lockRow(&o, `SELECT * FROM orders WHERE id = ? AND relationship_id = ?`, *pre.OrderID, rel.ID); err != nil {
 				return fmt.Errorf("order of promise %s: %w", id, err)
@@ -177,10 +177,10 @@ func (s *Store) ResolvePromise(ctx context.Context, rel access.Rel, id string, i
 		switch {
 		case !promise.Status(row.Status).Pending():
 			return errs.Conflictf("the promise is already %s", row.Status)
-		case row.OrderID != nil && outcome != promise.Renegotiated:
+		case isDeliveryOf(row) && outcome != promise.Renegotiated:
 			return errs.Conflictf("a delivery promise is kept or broken by its order's delivery; it can only be renegotiated")
 		}
-		if row.OrderID != nil {
+		if isDeliveryOf(row) {
 			if err := t.Model(&orderRow{}).Where("id = ? AND relationship_id = ?", *row.OrderID, rel.ID).
 				Updates(map[string]any{"promised_date": req.NewDueDate, "version": gormExpr("version + 1"), "updated_at": t.s.now()}).Error; err != nil {
 				return err
@@ -193,6 +193,10 @@ func (s *Store) ResolvePromise(ctx context.Context, rel access.Rel, id string, i
 	}
 	return s.Promise(ctx, rel, id)
 }
+
+// isDeliveryOf reports whether a promise is an order's delivery promise: those
+// are kept or broken by the order's delivery, not by hand.
+func isDeliveryOf(r promiseRow) bool { return r.OrderID != nil && r.Kind == promise.KindDelivery }
 
 // Promise returns one promise of rel with its history.
 func (s *Store) Promise(ctx context.Context, rel access.Rel, id string) (promise.Promise, error) {
@@ -255,8 +259,8 @@ func (s *Store) listPromises(q gormDB, f promise.Filter, p Page) ([]promise.Prom
 func (s *Store) BreakOverduePromises(ctx context.Context, now time.Time) (int, error) {
 	today := now.UTC().Format("2006-01-02")
 	var rows []promiseRow
-	err := s.read(ctx).Where("status IN ? AND due_date < ? AND order_id IN (SELECT id FROM orders WHERE status IN ?)",
-		pendingStatuses, today, []string{"submitted", "acknowledged", "in_production", "shipped"}).Order("id").Limit(1000).Find(&rows).Error
+	err := s.read(ctx).Where("status IN ? AND due_date < ? AND kind = ? AND order_id IN (SELECT id FROM orders WHERE status IN ?)",
+		pendingStatuses, today, promise.KindDelivery, []string{"submitted", "acknowledged", "in_production", "shipped"}).Order("id").Limit(1000).Find(&rows).Error
 	if err != nil {
 		return 0, mapErr("overdue promises", err)
 	}
