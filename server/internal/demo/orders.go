@@ -285,17 +285,18 @@ func (d *demoOrders) pickLines(shape profileShape, n int) ([]order.LineRequest, 
 	return lines, min(lead, 30)
 }
 
-// promiseHistory records promises beyond deliveries: training, firmware, a
-// price, kept or broken by the customer's profile.
-func (d *demoOrders) promiseHistory(b Buyer) []action {
-	w := d.w
-	type plan struct {
-		ago, dueIn int
-		kind, text string
-		owner      account.User
-		outcome    promise.Status
-	}
-	plans := map[string][]plan{
+// promisePlan is one promise beyond deliveries, and how it turned out ("" open).
+type promisePlan struct {
+	ago, dueIn int
+	kind, text string
+	owner      account.User
+	outcome    promise.Status
+}
+
+// promisePlans are the training, firmware, price and service promises of each
+// profile: kept for the healthy customer, broken for the one at risk.
+func promisePlans(w *World, profile string) []promisePlan {
+	return map[string][]promisePlan{
 		"healthy": {{300, 21, "service", "On-site operator training for the new shift team", w.SupplierService, promise.Kept},
 			{150, 30, "feature", "Quick format change for the 0.33 l bottle", w.SupplierEngineer, promise.Kept},
 			{12, 25, "price", "Hold consumables prices for next year", w.SupplierSales, ""}},
@@ -308,10 +309,15 @@ func (d *demoOrders) promiseHistory(b Buyer) []action {
 			{30, 30, "price", "Credit note for the late valve deliveries", w.SupplierSales, ""}},
 		"silent": {{200, 30, "service", "Annual maintenance visit", w.SupplierService, promise.Kept},
 			{100, 14, "other", "Send the spare parts recommendation list", w.SupplierSales, promise.Kept}},
-	}
+	}[profile]
+}
+
+// promiseHistory plays each planned promise: recorded by sales, then resolved
+// by its owner shortly before (kept), after (broken) or around its due date.
+func (d *demoOrders) promiseHistory(b Buyer) []action {
+	w := d.w
 	var acts []action
-	for _, p := range plans[b.Profile] {
-		p := p
+	for _, p := range promisePlans(w, b.Profile) {
 		id := new(string)
 		created := w.DaysAgo(p.ago)
 		due := created.AddDate(0, 0, p.dueIn)
