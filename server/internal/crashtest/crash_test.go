@@ -100,6 +100,9 @@ func runCrash(t *testing.T, db testutil.DB, wl crashWorkload, workers int) {
 	st := &crashState{acked: map[string]string{}}
 	for round := 0; round < kills(); round++ {
 		p := e.start()
+		if round == 0 {
+			skipWithout(t, e, w, wl, st)
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		for g := 0; g < workers; g++ {
@@ -140,6 +143,17 @@ func runCrash(t *testing.T, db testutil.DB, wl crashWorkload, workers int) {
 	wl.verify(t, s.Writer(), w, st.acked)
 	checkEventLog(t, s.Writer())
 	checkIntegrity(t, s)
+}
+
+// skipWithout sends the first request; a server without the endpoint (an
+// area not merged yet) skips the test instead of failing it.
+func skipWithout(t *testing.T, e *env, w world, wl crashWorkload, st *crashState) {
+	key := st.take()
+	status, id, err := wl.send(context.Background(), e, w, key)
+	if err == nil && status == 404 {
+		t.Skipf("%s: the server has no such endpoint", wl.name)
+	}
+	st.answer(key, status, id, err, wl)
 }
 
 // retryPending retries every key that got no definite answer, with its key.
