@@ -62,10 +62,12 @@ func TestBackupUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	waitFor(t, 20*time.Second, "the load to write something", func() bool { return acked.Load() >= 5 })
+	waitFor(t, 30*time.Second, "the load to write a few hundred orders", func() bool { return acked.Load() >= 300 })
 	before := acked.Load()
 	backup := filepath.Join(t.TempDir(), "backup.db")
+	t0 := time.Now()
 	out := e.cli("backup", "--to", backup)
+	took := time.Since(t0)
 	after := acked.Load()
 	time.Sleep(200 * time.Millisecond)
 	stop.Store(true)
@@ -90,7 +92,7 @@ func TestBackupUnderLoad(t *testing.T) {
 	defer live.Close()
 	lc, bc := tableCounts(t, live, wl.tables...), tableCounts(t, bs, wl.tables...)
 	rows := wl.rowsOf(t, bs, w)
-	t.Logf("acknowledged before the backup %d, during %d; backup holds %v of live %v (%d written rows)", before, after-before, bc, lc, rows)
+	t.Logf("backup took %v; acknowledged before it %d, during it %d; backup holds %v of live %v (%d written rows)", took.Round(time.Millisecond), before, after-before, bc, lc, rows)
 	if rows < before || rows > after+4 {
 		t.Errorf("backup holds %d written rows; %d were acknowledged before it started and at most %d by its end", rows, before, after+4)
 	}
@@ -127,14 +129,14 @@ func copyTo(from, to string) error {
 	return os.WriteFile(to, b, 0o600)
 }
 
-// backupWorkload is the write that runs during the backup.
+// backupWorkload is the write that runs during the backup: orders.
 func backupWorkload() backupLoad {
 	return backupLoad{
-		crashWorkload: usersWorkload,
-		tables:        []string{"users", "events"},
+		crashWorkload: ordersWorkload,
+		tables:        []string{"orders", "order_lines", "events", "idempotency_keys"},
 		rowsOf: func(t *testing.T, s *store.Store, w world) int64 {
 			var n int64
-			if err := s.Writer().Raw(`SELECT COUNT(*) FROM users WHERE email LIKE '%@crash.test'`).Scan(&n).Error; err != nil {
+			if err := s.Writer().Raw(`SELECT COUNT(*) FROM orders WHERE note = 'crash test'`).Scan(&n).Error; err != nil {
 				t.Fatal(err)
 			}
 			return n

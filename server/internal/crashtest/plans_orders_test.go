@@ -1,0 +1,62 @@
+package crashtest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rapport/rapport/server/internal/domain/access"
+	"github.com/rapport/rapport/server/internal/domain/money"
+	"github.com/rapport/rapport/server/internal/domain/order"
+	"github.com/rapport/rapport/server/internal/domain/product"
+	"github.com/rapport/rapport/server/internal/store"
+	"github.com/rapport/rapport/server/internal/testutil"
+)
+
+// The orders area's hot queries: one order by id scoped to its relationship,
+// a page of the list (first and next), and a status-filtered page.
+func init() {
+	hotQueries = append(hotQueries,
+		hotQuery{name: "order by id in its relationship", tables: []string{"orders", "order_lines", "order_history", "promises"},
+			run: func(ctx context.Context, s *store.Store, f *testutil.Fixture) error {
+				rel, id, err := anOrder(ctx, s, f)
+				if err != nil {
+					return err
+				}
+				_, err = s.Order(ctx, rel, id)
+				return err
+			}},
+		hotQuery{name: "list orders page", tables: []string{"orders", "order_lines"},
+			run: func(ctx context.Context, s *store.Store, f *testutil.Fixture) error {
+				rel, id, err := anOrder(ctx, s, f)
+				if err != nil {
+					return err
+				}
+				p, _ := store.NewPage(50, "")
+				if _, _, err := s.ListOrders(ctx, rel, order.Filter{}, p); err != nil {
+					return err
+				}
+				p, _ = store.NewPage(50, store.EncodeCursor(id+"z"))
+				_, _, err = s.ListOrders(ctx, rel, order.Filter{Status: order.Submitted}, p)
+				return err
+			}},
+	)
+}
+
+// anOrder places (once per fixture) an order in relationship A through the
+// store and returns the buyer's view of the relationship and the order id.
+func anOrder(ctx context.Context, s *store.Store, f *testutil.Fixture) (rel access.Rel, id string, err error) {
+	sup := f.Supplier.Admin.Caller()
+	p, err := s.CreateProduct(ctx, sup, product.Product{SKU: fmt.Sprintf("PLAN-%d", time.Now().UnixNano()), Name: "Plan part",
+		UnitPrice: money.Amount(1000), Currency: "EUR", Active: true})
+	if err != nil {
+		return rel, "", err
+	}
+	if rel, err = s.ResolveRel(ctx, f.BuyerA.Member.Caller(), f.RelA); err != nil {
+		return rel, "", err
+	}
+	req := order.PlaceRequest{PONumber: "PLAN", RequestedDate: time.Now().AddDate(0, 1, 0).Format("2006-01-02"),
+		Lines: []order.LineRequest{{ProductID: p.ID, Quantity: []byte("2")}}}
+	o, _, err := s.PlaceOrder(ctx, rel, req, store.Idempotency{})
+	return rel, o.ID, err
+}
