@@ -115,6 +115,10 @@ var forbiddenFields = map[string]any{
 	"version": 99, "id": "x", "created_at": "2020-01-01T00:00:00Z",
 }
 
+// bodyless are write endpoints that take no body at all: whatever is sent is
+// never read, so no property can be set through it.
+var bodyless = map[string]bool{"POST /api/v1/ws/ticket": true}
+
 // TestPropertyLevelAuthorization (OWASP API3) sends every write endpoint, as a
 // buyer member and a buyer admin, bodies made of fields only the server may
 // set; none may succeed, none may write an event.
@@ -131,6 +135,9 @@ func TestPropertyLevelAuthorization(t *testing.T) {
 		}
 		before := lastSeq()
 		for _, r := range writeRoutes(t, s, fx) {
+			if bodyless[r.method+" "+r.path] {
+				continue
+			}
 			for field, value := range forbiddenFields {
 				body, _ := json.Marshal(map[string]any{field: value})
 				for _, who := range []testutil.Actor{fx.BuyerA.Member, fx.BuyerA.Admin} {
@@ -149,6 +156,57 @@ func TestPropertyLevelAuthorization(t *testing.T) {
 		}
 		if after := lastSeq(); after != before {
 			t.Errorf("refused requests wrote %d events", after-before)
+		}
+	})
+}
+
+// TestOrderBodyCannotSetServerFields (OWASP API3) places otherwise valid orders
+// that also try to set a line's price or total, the order's status, total,
+// number or placer: each is refused with a 422 naming the field, and no order
+// is written.
+func TestOrderBodyCannotSetServerFields(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
+		s := testutil.NewServer(t, db)
+		fx := s.Seed()
+		p := s.Call("POST", "/api/v1/products", fx.Supplier.Admin.Token, map[string]any{"sku": "API3-1", "name": "Part", "unit_price": "100.00", "currency": "EUR"}).Expect(t, 201).JSON(t)
+		line := func(extra map[string]any) map[string]any {
+			l := map[string]any{"product_id": p["id"], "quantity": 1}
+			for k, v := range extra {
+				l[k] = v
+			}
+			return l
+		}
+		order := func(extra map[string]any, l map[string]any) map[string]any {
+			o := map[string]any{"po_number": "API3", "requested_date": "2030-01-01", "lines": []any{l}}
+			for k, v := range extra {
+				o[k] = v
+			}
+			return o
+		}
+		cases := []struct {
+			field string
+			body  map[string]any
+		}{
+			{"lines[0].unit_price", order(nil, line(map[string]any{"unit_price": "0.01"}))},
+			{"lines[0].line_total", order(nil, line(map[string]any{"line_total": "0.01"}))},
+			{"status", order(map[string]any{"status": "delivered"}, line(nil))},
+			{"total", order(map[string]any{"total": "0.01"}, line(nil))},
+			{"number", order(map[string]any{"number": "ORD-000001"}, line(nil))},
+			{"placed_by", order(map[string]any{"placed_by": fx.BuyerA.Admin.User.ID}, line(nil))},
+			{"currency", order(map[string]any{"currency": "XXX"}, line(nil))},
+		}
+		for _, c := range cases {
+			r := s.Call("POST", "/api/v1/relationships/"+fx.RelA+"/orders", fx.BuyerA.Member.Token, c.body).Expect(t, 422)
+			if !strings.Contains(string(r.Body), c.field[strings.LastIndex(c.field, ".")+1:]) {
+				t.Errorf("%s: the problem does not name the field: %s", c.field, r.Body)
+			}
+		}
+		var n int64
+		if err := s.Store.Writer().Raw(`SELECT COUNT(*) FROM orders WHERE relationship_id = ?`, fx.RelA).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d orders written by refused requests", n)
 		}
 	})
 }
