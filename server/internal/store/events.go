@@ -40,9 +40,12 @@ func readablePlans(alias string, c access.Caller) (string, []any) {
 }
 
 // visibleEvents scopes an events query to rel and hides events of confidential
-// plans the caller may not read.
+// plans the caller may not read, and the supplier's internal events from the buyer.
 func visibleEvents(q *gorm.DB, rel access.Rel) *gorm.DB {
 	cond, args := readablePlans("p", rel.Caller)
+	if rel.Side != access.Supplier {
+		q = q.Where("type NOT IN ?", supplierOnlyEvents)
+	}
 	return q.Where("relationship_id = ?", rel.ID).
 		Where("(plan_scope = '' OR plan_scope IN (SELECT p.id FROM plans p WHERE p.relationship_id = ? AND "+cond+"))", append([]any{rel.ID}, args...)...)
 }
@@ -70,6 +73,9 @@ func (s *Store) LastSeq(ctx context.Context, relID string) (int64, error) {
 
 // CanSeeEvent re-checks, at fan-out time, that the caller may see ev.
 func (s *Store) CanSeeEvent(ctx context.Context, rel access.Rel, ev event.Event) (bool, error) {
+	if rel.Side != access.Supplier && isSupplierOnlyEvent(ev.Type) {
+		return false, nil
+	}
 	if ev.PlanScope == "" {
 		return true, nil
 	}
