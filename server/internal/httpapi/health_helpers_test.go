@@ -154,6 +154,8 @@ func alerts(t *testing.T, s *testutil.Server, rel string, tok string) []map[stri
 	return out
 }
 
-func day(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, time.UTC) }
+func day(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, time.UTC)
+}
 
 func ptrTime(t time.Time) *time.Time { return &t }
