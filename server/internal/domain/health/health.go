@@ -115,8 +115,9 @@ func Compute(f Facts, set Settings) Health {
 		SilenceDays: f.SilenceDays(), ComputedAt: f.AsOf}
 }
 
-// Worst returns the available signal doing the most damage: the lowest score,
-// the heavier weight on a tie. ok is false when no signal is available.
+// Worst returns the available signal doing the most damage: the one losing the
+// most points (weight × (100 − score)), the lower score on a tie. ok is false
+// when no weighted signal is available.
 func (h Health) Worst() (Signal, bool) {
 	var worst Signal
 	found := false
@@ -124,7 +125,8 @@ func (h Health) Worst() (Signal, bool) {
 		if !s.Available || s.Weight == 0 {
 			continue
 		}
-		if !found || s.Score < worst.Score || (s.Score == worst.Score && s.Weight > worst.Weight) {
+		loss, worstLoss := s.Weight*(100-s.Score), worst.Weight*(100-worst.Score)
+		if !found || loss > worstLoss || (loss == worstLoss && s.Score < worst.Score) {
 			worst, found = s, true
 		}
 	}

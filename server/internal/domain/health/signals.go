@@ -127,10 +127,11 @@ func collaborationSignal(f Facts) Signal {
 	if ideas+f.PlansShared == 0 && f.AgeDays() < 60 {
 		return unavailable(KeyCollaboration, fmt.Sprintf("The relationship is %d days old; no ideas or plans yet.", f.AgeDays()))
 	}
-	score := 30 + 10*min(f.IdeasFromBuyer, 3) + 10*min(f.IdeasFromSupplier, 3) + 10*min(f.IdeasAccepted, 2) + 5*min(f.PlansShared, 2)
 	if ideas+f.PlansShared == 0 {
-		score = 20
+		return Signal{Key: KeyCollaboration, Value: val(0), Score: 20, Available: true,
+			Explanation: fmt.Sprintf("No ideas or plans exchanged with %s in %d days.", f.BuyerName, f.WindowDays)}
 	}
+	score := 30 + 10*min(f.IdeasFromBuyer, 3) + 10*min(f.IdeasFromSupplier, 3) + 10*min(f.IdeasAccepted, 2) + 5*min(f.PlansShared, 2)
 	return Signal{Key: KeyCollaboration, Value: val(float64(ideas + f.PlansShared)), Score: min(score, 100), Available: true,
 		Explanation: fmt.Sprintf("In %d days %s proposed %s, we proposed %d, %d accepted; %s shared.", f.WindowDays, f.BuyerName,
 			plural(f.IdeasFromBuyer, "idea"), f.IdeasFromSupplier, f.IdeasAccepted, plural(f.PlansShared, "plan"))}
