@@ -121,7 +121,7 @@ func (h *history) forecast(at time.Time, revision int, period string, quantity i
 }
 
 // runJob runs the daily snapshot job at now and returns how many relationships it judged.
-func runJob(t *testing.T, s *testutil.Server, now time.Time) int {
+func runJob(t testing.TB, s *testutil.Server, now time.Time) int {
 	t.Helper()
 	n, err := s.Store.RunHealthSnapshots(context.Background(), now, store.SnapshotOptions{Alerts: true})
 	if err != nil {
