@@ -112,7 +112,7 @@ type healthOrderRow struct {
 func (q *factsQuery) orders() error {
 	yearAgoFrom, yearAgoTo := q.asOf.AddDate(-1, 0, -90), q.asOf.AddDate(-1, 0, 0)
 	recentFrom := q.asOf.AddDate(0, 0, -90)
-	earliest := min64Time(yearAgoFrom, q.from)
+	earliest := earlier(yearAgoFrom, q.from)
 	var rows []healthOrderRow
 	err := q.db.Raw(`SELECT relationship_id, total, created_at FROM orders WHERE relationship_id IN ? AND created_at > ? AND created_at <= ?
  AND status NOT IN ('cancelled', 'rejected')`, q.ids, earliest, q.asOf).Scan(&rows).Error
@@ -374,7 +374,8 @@ func (q *factsQuery) plans() error {
 	return err
 }
 
-func min64Time(a, b time.Time) time.Time {
+// earlier returns the earlier of two times.
+func earlier(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return a
 	}

@@ -124,40 +124,55 @@ func (s *Store) snapshotChunk(ctx context.Context, rels []healthRel, set health.
 	if err != nil {
 		return err
 	}
-	day := now.Format(time.DateOnly)
 	var notify []string
 	if alerts {
 		if err := s.read(ctx).Model(&userRow{}).Where("org_id = ? AND active = ?", rels[0].SupplierOrgID, true).Order("id").Pluck("id", &notify).Error; err != nil {
 			return err
 		}
 	}
+	j := judgement{set: set, now: now, alerts: alerts, notify: notify}
 	snaps := make([]healthSnapshotRow, 0, len(rels))
 	states := make([]healthStateRow, 0, len(rels))
 	var raised []event.Event
 	for _, r := range rels {
-		f := *facts[r.ID]
-		h := health.Compute(f, set)
-		prevState := health.AlertState{LastStatus: prev[r.ID].Status, SilenceAlertAt: prev[r.ID].SilenceAlertAt}
-		due, next := health.Decide(prevState, f, h)
-		if !alerts {
-			due, next.SilenceAlertAt = nil, prevState.SilenceAlertAt
-		}
-		snaps = append(snaps, healthSnapshotRow{RelationshipID: r.ID, Day: day, Score: h.Score, Status: h.Status, Signals: compactSignals(h), ComputedAt: now})
-		st := healthStateRow{RelationshipID: r.ID, SupplierOrgID: r.SupplierOrgID, Day: day, Score: h.Score, Status: h.Status,
-			LastBuyerAt: f.LastBuyerAt, SilenceAlertAt: next.SilenceAlertAt, ComputedAt: now}
-		if old, ok := past[r.ID]; ok {
-			change := h.Score - old
-			st.Change30d = &change
-		}
-		if w, ok := h.Worst(); ok {
-			st.WorstKey, st.WorstScore, st.WorstExplanation = w.Key, w.Score, w.Explanation
-		}
-		states = append(states, st)
-		for _, a := range due {
-			raised = append(raised, alertEvent(r, a, now, notify))
-		}
+		snap, st, evs := j.judge(r, *facts[r.ID], prev[r.ID], past)
+		snaps, states, raised = append(snaps, snap), append(states, st), append(raised, evs...)
 	}
-	return s.writeSnapshots(ctx, snaps, states, raised, rels)
+	return s.writeSnapshots(ctx, snaps, states, raised)
+}
+
+// judgement is one run's context for judging relationships.
+type judgement struct {
+	set    health.Settings
+	now    time.Time
+	alerts bool
+	notify []string
+}
+
+// judge computes one relationship's snapshot, new state and due alerts.
+func (j judgement) judge(r healthRel, f health.Facts, prev healthStateRow, past map[string]int) (healthSnapshotRow, healthStateRow, []event.Event) {
+	h := health.Compute(f, j.set)
+	prevState := health.AlertState{LastStatus: prev.Status, SilenceAlertAt: prev.SilenceAlertAt}
+	due, next := health.Decide(prevState, f, h)
+	if !j.alerts {
+		due, next.SilenceAlertAt = nil, prevState.SilenceAlertAt
+	}
+	day := j.now.Format(time.DateOnly)
+	snap := healthSnapshotRow{RelationshipID: r.ID, Day: day, Score: h.Score, Status: h.Status, Signals: compactSignals(h), ComputedAt: j.now}
+	st := healthStateRow{RelationshipID: r.ID, SupplierOrgID: r.SupplierOrgID, Day: day, Score: h.Score, Status: h.Status,
+		LastBuyerAt: f.LastBuyerAt, SilenceAlertAt: next.SilenceAlertAt, ComputedAt: j.now}
+	if old, ok := past[r.ID]; ok {
+		change := h.Score - old
+		st.Change30d = &change
+	}
+	if w, ok := h.Worst(); ok {
+		st.WorstKey, st.WorstScore, st.WorstExplanation = w.Key, w.Score, w.Explanation
+	}
+	evs := make([]event.Event, 0, len(due))
+	for _, a := range due {
+		evs = append(evs, alertEvent(r, a, j.now, j.notify))
+	}
+	return snap, st, evs
 }
 
 // previousHealth loads the alert memory of ids and their scores on pastDay.
@@ -183,7 +198,7 @@ func (s *Store) previousHealth(ctx context.Context, ids []string, pastDay string
 
 // writeSnapshots stores one chunk's results atomically: a concurrent run of the
 // same day fails on the snapshots' primary key and leaves nothing behind.
-func (s *Store) writeSnapshots(ctx context.Context, snaps []healthSnapshotRow, states []healthStateRow, alerts []event.Event, rels []healthRel) error {
+func (s *Store) writeSnapshots(ctx context.Context, snaps []healthSnapshotRow, states []healthStateRow, alerts []event.Event) error {
 	return s.write(ctx, "write health snapshots", func(t *tx) error {
 		if err := t.CreateInBatches(snaps, 200).Error; err != nil {
 			return fmt.Errorf("insert snapshots: %w", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rapport/rapport/server/internal/domain/access"
+	"github.com/rapport/rapport/server/internal/domain/account"
 	"github.com/rapport/rapport/server/internal/domain/errs"
 	"github.com/rapport/rapport/server/internal/domain/health"
 )
@@ -88,16 +89,6 @@ func (s *Store) SaveHealthSettings(ctx context.Context, caller access.Caller, se
 	return set, err
 }
 
-// Report is the supplier's explained view of one relationship's health.
-type Report struct {
-	health.Health
-	BuyerName            string `json:"buyer_name"`
-	SilenceThresholdDays int    `json:"silence_threshold_days"`
-	Change30d            *int   `json:"change_30d"`
-	HealthyMin           int    `json:"healthy_min"`
-	WatchMin             int    `json:"watch_min"`
-}
-
 // supplierOnly hides relationship health from the buyer: for them it does not
 // exist (404), so they never learn that the supplier keeps such a view.
 func supplierOnly(rel access.Rel) error {
@@ -108,25 +99,25 @@ func supplierOnly(rel access.Rel) error {
 }
 
 // RelationshipHealth judges rel as of now, signal by signal.
-func (s *Store) RelationshipHealth(ctx context.Context, rel access.Rel) (Report, error) {
+func (s *Store) RelationshipHealth(ctx context.Context, rel access.Rel) (health.Report, error) {
 	if err := supplierOnly(rel); err != nil {
-		return Report{}, err
+		return health.Report{}, err
 	}
 	var rels []healthRel
 	if err := s.read(ctx).Raw(healthRelSelect+` WHERE r.id = ?`, rel.ID).Scan(&rels).Error; err != nil || len(rels) == 0 {
-		return Report{}, mapErr("relationship health", orNotFound(err))
+		return health.Report{}, mapErr("relationship health", orNotFound(err))
 	}
 	set, err := s.HealthSettings(ctx, access.Caller{OrgID: rel.SupplierOrgID})
 	if err != nil {
-		return Report{}, err
+		return health.Report{}, err
 	}
 	now := s.now()
 	facts, err := gatherFacts(ctx, s.r, rels, now, set.WindowDays)
 	if err != nil {
-		return Report{}, mapErr("relationship health", err)
+		return health.Report{}, mapErr("relationship health", err)
 	}
 	h := health.Compute(*facts[rel.ID], set)
-	rep := Report{Health: h, BuyerName: rels[0].BuyerName, SilenceThresholdDays: rels[0].SilenceThresholdDays, HealthyMin: set.HealthyMin, WatchMin: set.WatchMin}
+	rep := health.Report{Health: h, BuyerName: rels[0].BuyerName, SilenceThresholdDays: rels[0].SilenceThresholdDays, HealthyMin: set.HealthyMin, WatchMin: set.WatchMin}
 	var past []int
 	err = s.read(ctx).Model(&healthSnapshotRow{}).Where("relationship_id = ? AND day = ?", rel.ID, now.AddDate(0, 0, -30).Format(time.DateOnly)).Pluck("score", &past).Error
 	if len(past) > 0 {
@@ -168,25 +159,6 @@ type OverviewFilter struct {
 	AccountOwnerID string // "" or a supplier user id
 }
 
-// OverviewItem is one customer in the supplier's portfolio.
-type OverviewItem struct {
-	RelationshipID string              `json:"relationship_id"`
-	Buyer          OrgRefJSON          `json:"buyer"`
-	AccountOwnerID *string             `json:"account_owner_id"`
-	Score          int                 `json:"score"`
-	Status         string              `json:"status"`
-	Change30d      *int                `json:"change_30d"`
-	SilenceDays    int                 `json:"silence_days"`
-	WorstSignal    *health.WorstSignal `json:"worst_signal"`
-	Day            string              `json:"day"`
-}
-
-// OrgRefJSON names an organization in overview rows.
-type OrgRefJSON struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
 type overviewRow struct {
 	RelationshipID   string
 	Day              string
@@ -206,7 +178,7 @@ type overviewRow struct {
 // HealthOverview lists the caller's customer relationships, riskiest (lowest
 // score) first, from the state the daily job maintains: one indexed query.
 // Relationships never judged yet (new ones) are judged first.
-func (s *Store) HealthOverview(ctx context.Context, caller access.Caller, f OverviewFilter, p Page) ([]OverviewItem, string, error) {
+func (s *Store) HealthOverview(ctx context.Context, caller access.Caller, f OverviewFilter, p Page) ([]health.OverviewItem, string, error) {
 	if err := s.judgeUnjudged(ctx, caller.OrgID); err != nil {
 		return nil, "", err
 	}
@@ -235,13 +207,13 @@ func (s *Store) HealthOverview(ctx context.Context, caller access.Caller, f Over
 	}
 	rows, next := pageResult(p, rows, func(r overviewRow) string { return fmt.Sprintf("%d|%s", r.Score, r.RelationshipID) })
 	now := s.now()
-	out := make([]OverviewItem, len(rows))
+	out := make([]health.OverviewItem, len(rows))
 	for i, r := range rows {
 		since := r.RelCreatedAt
 		if r.LastBuyerAt != nil {
 			since = *r.LastBuyerAt
 		}
-		out[i] = OverviewItem{RelationshipID: r.RelationshipID, Buyer: OrgRefJSON{ID: r.BuyerOrgID, Name: r.BuyerName}, AccountOwnerID: r.AccountOwnerID,
+		out[i] = health.OverviewItem{RelationshipID: r.RelationshipID, Buyer: account.OrgRef{ID: r.BuyerOrgID, Name: r.BuyerName}, AccountOwnerID: r.AccountOwnerID,
 			Score: r.Score, Status: r.Status, Change30d: r.Change30d, SilenceDays: health.DaysBetween(since, now), Day: r.Day}
 		if r.WorstKey != "" {
 			out[i].WorstSignal = &health.WorstSignal{Key: r.WorstKey, Score: r.WorstScore, Explanation: r.WorstExplanation}

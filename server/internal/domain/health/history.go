@@ -1,5 +1,7 @@
 package health
 
+import "github.com/rapport/rapport/server/internal/domain/account"
+
 // Directions of change over a history.
 const (
 	Improving = "improving"
@@ -68,4 +70,27 @@ func roundInt(x float64) int {
 		return -int(-x + 0.5)
 	}
 	return int(x + 0.5)
+}
+
+// Report is the supplier's explained view of one relationship's health.
+type Report struct {
+	Health
+	BuyerName            string `json:"buyer_name"`
+	SilenceThresholdDays int    `json:"silence_threshold_days"`
+	Change30d            *int   `json:"change_30d"`
+	HealthyMin           int    `json:"healthy_min"`
+	WatchMin             int    `json:"watch_min"`
+}
+
+// OverviewItem is one customer in the supplier's portfolio overview.
+type OverviewItem struct {
+	RelationshipID string         `json:"relationship_id"`
+	Buyer          account.OrgRef `json:"buyer"`
+	AccountOwnerID *string        `json:"account_owner_id"`
+	Score          int            `json:"score"`
+	Status         string         `json:"status"`
+	Change30d      *int           `json:"change_30d"`
+	SilenceDays    int            `json:"silence_days"`
+	WorstSignal    *WorstSignal   `json:"worst_signal"`
+	Day            string         `json:"day"` // the day of the judgement
 }
