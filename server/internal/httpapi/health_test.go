@@ -131,6 +131,23 @@ func TestHealthSilenceAndAlertEpisodes(t *testing.T) {
 			t.Errorf("second episode alerted at %s, want %s", at, base.AddDate(0, 0, 42))
 		}
 
+		// Status drops alert once per drop: watch → at_risk as the first silence
+		// reached 35 days, healthy → watch 22 days into the second one.
+		var drops []string
+		for _, a := range alerts(t, s, f.RelA, f.Supplier.Member.Token) {
+			d := a["data"].(map[string]any)
+			if d["kind"] == "status_drop" {
+				at, _ := time.Parse(time.RFC3339, a["at"].(string))
+				drops = append(drops, fmt.Sprintf("%d:%s>%s", int(at.Sub(base).Hours()/24), d["from"], d["to"]))
+				if d["signal"] != "silence" || !strings.Contains(d["next_step"].(string), "Call ") {
+					t.Errorf("status drop %v", d)
+				}
+			}
+		}
+		if fmt.Sprint(drops) != "[10:watch>at_risk 34:healthy>watch]" {
+			t.Errorf("status drops %v", drops)
+		}
+
 		// An interaction the buyer initiated counts, even when we logged it; ours does not.
 		h.exec(`INSERT INTO interactions (id, relationship_id, kind, occurred_at, summary, initiated_by, logged_by, created_at) VALUES (?, ?, 'call', ?, 'They called', 'buyer', ?, ?)`,
 			store.NewID(), f.RelA, base.AddDate(0, 0, 46), f.Supplier.Member.User.ID, base.AddDate(0, 0, 46))
