@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -275,31 +276,39 @@ func init() { emitHooks = append(emitHooks, noteBuyerActivity) }
 // noteBuyerActivity keeps health_state.last_buyer_at current as events are
 // written, so the overview's days of silence are exact between daily runs.
 func noteBuyerActivity(t *tx, ev event.Event) error {
-	if !isBuyerActivity(ev) {
+	at, ok := buyerActivityAt(ev)
+	if !ok {
 		return nil
 	}
 	return t.Exec(`UPDATE health_state SET last_buyer_at = ? WHERE relationship_id = ? AND (last_buyer_at IS NULL OR last_buyer_at < ?)`,
-		ev.At, ev.RelationshipID, ev.At).Error
+		at, ev.RelationshipID, at).Error
 }
 
-// isBuyerActivity tells whether an event means the buyer was heard from.
-func isBuyerActivity(ev event.Event) bool {
+// buyerActivityAt tells whether an event means the buyer was heard from, and
+// when: an interaction counts when the buyer initiated it, at the time it
+// took place (it may be logged later).
+func buyerActivityAt(ev event.Event) (time.Time, bool) {
 	if ev.Type == event.InteractionLogged {
 		var d struct {
 			InitiatedBy string `json:"initiated_by"`
+			OccurredAt  string `json:"occurred_at"`
 		}
 		_ = json.Unmarshal(ev.Data, &d)
-		return d.InitiatedBy == string(access.Buyer)
+		at, err := time.Parse(time.RFC3339Nano, d.OccurredAt)
+		if err != nil || at.After(ev.At) {
+			at = ev.At
+		}
+		return at.UTC(), d.InitiatedBy == string(access.Buyer)
 	}
 	if ev.ActorSide != string(access.Buyer) {
-		return false
+		return ev.At, false
 	}
 	for _, p := range buyerActivityTypes {
-		if len(ev.Type) > len(p) && ev.Type[:len(p)] == p {
-			return true
+		if strings.HasPrefix(ev.Type, p) {
+			return ev.At, true
 		}
 	}
-	return false
+	return ev.At, false
 }
 
 // sortedKeys returns m's keys in order (stable output for tests and logs).
