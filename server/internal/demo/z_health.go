@@ -79,7 +79,7 @@ func seedCalls(ctx context.Context, w *World, b Buyer) error {
 			return err
 		}
 		ev := event.New(event.InteractionLogged, "interaction", id, map[string]any{"interaction_id": id, "kind": "call", "initiated_by": "buyer"})
-		if _, err := w.Store.AppendEvent(ctx, b.RelID, b.Admin.Caller(), access.Buyer, ev); err != nil {
+		if _, err := w.Store.AppendEventAs(ctx, b.RelID, b.Admin.Caller(), access.Buyer, ev); err != nil {
 			return err
 		}
 	}

@@ -49,7 +49,7 @@ func (h *history) event(at time.Time, side access.Side, typ string, data any) {
 	}
 	ev := event.New(typ, "test", store.NewID(), data)
 	ev.At = at
-	if _, err := h.s.Store.AppendEvent(context.Background(), h.rel, actor.Caller(), side, ev); err != nil {
+	if _, err := h.s.Store.AppendEventAs(context.Background(), h.rel, actor.Caller(), side, ev); err != nil {
 		h.t.Fatalf("append event: %v", err)
 	}
 }

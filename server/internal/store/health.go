@@ -382,10 +382,10 @@ func earlier(a, b time.Time) time.Time {
 	return b
 }
 
-// AppendEvent writes one event to relID's log as actor on side, at ev.At (the
+// AppendEventAs writes one event to relID's log as actor on side, at ev.At (the
 // store clock when zero), outside any domain operation. The demo and tests use
 // it to build back-dated histories; handlers never do.
-func (s *Store) AppendEvent(ctx context.Context, relID string, actor access.Caller, side access.Side, ev event.Event) (event.Event, error) {
+func (s *Store) AppendEventAs(ctx context.Context, relID string, actor access.Caller, side access.Side, ev event.Event) (event.Event, error) {
 	var out event.Event
 	err := s.write(ctx, "append event", func(t *tx) error {
 		var err error
