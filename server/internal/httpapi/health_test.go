@@ -219,8 +219,12 @@ func TestHealthSignalsFromHandBuiltHistory(t *testing.T) {
 			}
 			total += sg["contribution"].(float64)
 		}
-		if score := body["score"].(float64); total < score-0.6 || total > score+0.6 {
-			t.Errorf("contributions add up to %v, score %v", total, score)
+		if score := body["weighted_score"].(float64); total < score-0.6 || total > score+0.6 {
+			t.Errorf("contributions add up to %v, weighted score %v", total, score)
+		}
+		// Deliveries and SLAs both failing: at risk whatever the average says.
+		if body["score"] != 39.0 || body["status"] != "at_risk" || !strings.Contains(body["cap_reason"].(string), "on-time delivery and service SLAs") {
+			t.Errorf("weakest link: score %v %v, %v", body["score"], body["status"], body["cap_reason"])
 		}
 		if expl := signal(t, body, "service_sla")["explanation"].(string); !strings.Contains(expl, "1 critical ticket open") {
 			t.Errorf("service explanation %q", expl)

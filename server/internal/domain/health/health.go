@@ -1,8 +1,10 @@
 package health
 
 import (
+	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -59,6 +61,10 @@ type Health struct {
 	Signals        []Signal  `json:"signals"`
 	SilenceDays    int       `json:"silence_days"`
 	ComputedAt     time.Time `json:"computed_at"`
+	// WeightedScore is the weighted mean of the available signals (the sum of
+	// their contributions); Score is lower when a cap applies, and CapReason says why.
+	WeightedScore int    `json:"weighted_score"`
+	CapReason     string `json:"cap_reason,omitempty"`
 }
 
 const day = 24 * time.Hour
@@ -85,7 +91,8 @@ func (f Facts) SilenceDays() int {
 func (f Facts) AgeDays() int { return DaysBetween(f.RelCreatedAt, f.AsOf) }
 
 // Compute judges facts with settings: each signal scored and explained, the
-// score the weighted mean of the available signals, renormalised over them.
+// score the weighted mean of the available signals, renormalised over them,
+// then capped by the weakest-link rule (capFor) so an average cannot hide a failure.
 func Compute(f Facts, set Settings) Health {
 	signals := []Signal{
 		silenceSignal(f), complaintsSignal(f), promisesSignal(f), onTimeSignal(f), serviceSignal(f),
@@ -110,9 +117,52 @@ func Compute(f Facts, set Settings) Health {
 	if total == 0 { // every weighted signal lacks data: fall back to silence alone
 		score = float64(signals[0].Score)
 	}
-	sc := int(math.Round(score))
-	return Health{RelationshipID: f.RelationshipID, Score: sc, Status: set.Status(sc), Signals: signals,
-		SilenceDays: f.SilenceDays(), ComputedAt: f.AsOf}
+	h := Health{RelationshipID: f.RelationshipID, Signals: signals, SilenceDays: f.SilenceDays(), ComputedAt: f.AsOf,
+		WeightedScore: int(math.Round(score))}
+	h.Score = h.WeightedScore
+	if limit, reason := capFor(f, signals, set); h.Score > limit {
+		h.Score, h.CapReason = limit, reason
+	}
+	h.Status = set.Status(h.Score)
+	return h
+}
+
+// labels name the signals in sentences.
+var labels = map[string]string{
+	KeySilence: "silence", KeyComplaints: "the complaints paradox", KeyPromises: "promises kept", KeyOnTime: "on-time delivery",
+	KeyService: "service SLAs", KeyResponsiveness: "responsiveness", KeyCollaboration: "collaboration", KeyForecast: "forecasts",
+	KeyOrderTrend: "the order trend",
+}
+
+// failingScore is the sub-score below which a weighty signal is failing.
+const failingScore = 25
+
+// capFor is the weakest-link rule: an average must not hide one area that is
+// failing. Silence past the threshold, or one failing signal of weight ≥ 10,
+// keeps the relationship out of healthy; silence of twice the threshold, or
+// two failing signals, makes it at risk whatever the average says.
+func capFor(f Facts, signals []Signal, set Settings) (int, string) {
+	var failing []string
+	for _, s := range signals {
+		if s.Available && s.Key != KeySilence && s.Weight >= 10 && s.Score < failingScore {
+			failing = append(failing, labels[s.Key])
+		}
+	}
+	days, threshold := f.SilenceDays(), f.SilenceThreshold
+	if set.Weights[KeySilence] == 0 { // the supplier chose to ignore silence
+		days = 0
+	}
+	switch {
+	case days >= 2*threshold:
+		return set.WatchMin - 1, fmt.Sprintf("Silent for %d days, twice the threshold: at risk whatever the other signals say.", days)
+	case len(failing) >= 2:
+		return set.WatchMin - 1, fmt.Sprintf("Failing on %s: at risk whatever the average says.", strings.Join(failing, " and "))
+	case days >= threshold:
+		return set.HealthyMin - 1, fmt.Sprintf("Silent for %d days, past the threshold of %d: not healthy whatever the other signals say.", days, threshold)
+	case len(failing) == 1:
+		return set.HealthyMin - 1, fmt.Sprintf("Failing on %s: not healthy whatever the average says.", failing[0])
+	}
+	return 100, ""
 }
 
 // Worst returns the available signal doing the most damage: the one losing the

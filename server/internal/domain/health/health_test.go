@@ -191,8 +191,8 @@ func TestComputeRenormalisesOverAvailableSignals(t *testing.T) {
 	h := Compute(f, set)
 	// Available: silence (25), collaboration (5, score 20), on_time (15); complaints has no orders.
 	want := (25*10 + 5*20 + 15*100) / 45.0
-	if h.Score != int(want+0.5) || h.Status != StatusWatch {
-		t.Fatalf("score %d %s, want %.1f watch", h.Score, h.Status, want)
+	if h.WeightedScore != int(want+0.5) || h.Score != 39 || h.Status != StatusAtRisk || !strings.Contains(h.CapReason, "twice the threshold") {
+		t.Fatalf("weighted %d, score %d %s (%s); want %.1f capped to 39 at_risk by silence", h.WeightedScore, h.Score, h.Status, h.CapReason, want)
 	}
 	sum := 0.0
 	for _, s := range h.Signals {
@@ -201,14 +201,53 @@ func TestComputeRenormalisesOverAvailableSignals(t *testing.T) {
 		}
 		sum += s.Contribution
 	}
-	if sum < float64(h.Score)-0.5 || sum > float64(h.Score)+0.5 {
-		t.Errorf("contributions sum to %v, score %d", sum, h.Score)
+	if sum < float64(h.WeightedScore)-0.5 || sum > float64(h.WeightedScore)+0.5 {
+		t.Errorf("contributions sum to %v, weighted score %d", sum, h.WeightedScore)
 	}
 	if w, _ := h.Worst(); w.Key != KeySilence {
 		t.Errorf("worst = %s, want silence", w.Key)
 	}
 	if len(h.Signals) != len(Keys) {
 		t.Errorf("%d signals", len(h.Signals))
+	}
+}
+
+// An average must not hide a failing area: the weakest-link caps.
+func TestWeakestLinkCaps(t *testing.T) {
+	good := func() Facts {
+		f := facts()
+		f.DeliveredOnTime, f.PromisesKept, f.SLAMet, f.ResponseMinutes = 10, 10, 10, []float64{30}
+		return f
+	}
+	cases := []struct {
+		name   string
+		change func(f *Facts)
+		score  int
+		status string
+		reason string
+	}{
+		{"all good", func(f *Facts) {}, 95, StatusHealthy, ""},
+		{"one failing signal", func(f *Facts) { f.DeliveredOnTime, f.DeliveredLate = 4, 6 }, 69, StatusWatch, "Failing on on-time delivery"},
+		{"two failing signals", func(f *Facts) { f.DeliveredOnTime, f.DeliveredLate, f.SLAMet, f.SLAMissed = 4, 6, 1, 9 }, 39, StatusAtRisk, "on-time delivery and service SLAs"},
+		{"silent exactly the threshold", func(f *Facts) { f.LastBuyerAt = ptr(now.AddDate(0, 0, -30)) }, 69, StatusWatch, "past the threshold of 30"},
+		{"silent twice the threshold", func(f *Facts) { f.LastBuyerAt = ptr(now.AddDate(0, 0, -60)) }, 39, StatusAtRisk, "twice the threshold"},
+		{"a failing light signal does not cap", func(f *Facts) { f.LastForecastAt = ptr(now.AddDate(0, 0, -300)) }, 89, StatusHealthy, ""},
+	}
+	for _, c := range cases {
+		f := good()
+		c.change(&f)
+		h := Compute(f, DefaultSettings())
+		if h.Score != c.score || h.Status != c.status || !strings.Contains(h.CapReason, c.reason) || (c.reason == "") != (h.CapReason == "") {
+			t.Errorf("%s: %d %s %q (weighted %d)", c.name, h.Score, h.Status, h.CapReason, h.WeightedScore)
+		}
+	}
+	// A supplier that weighs silence at 0 is not capped by it.
+	set := DefaultSettings()
+	set.Weights[KeySilence], set.Weights[KeyPromises] = 0, 40
+	f := good()
+	f.LastBuyerAt = ptr(now.AddDate(0, 0, -90))
+	if h := Compute(f, set); h.CapReason != "" {
+		t.Errorf("silence weighed 0 still caps: %q", h.CapReason)
 	}
 }
 
