@@ -24,42 +24,42 @@ import (
 //
 // RAPPORT_BENCH_RELS and RAPPORT_BENCH_EVENTS change the dataset's size.
 func BenchmarkHealth(b *testing.B) {
-	rels, events := envInt("RAPPORT_BENCH_RELS", 1000), envInt("RAPPORT_BENCH_EVENTS", 1000)
+	rels, events := healthEnvInt("RAPPORT_BENCH_RELS", 1000), healthEnvInt("RAPPORT_BENCH_EVENTS", 1000)
 	for _, db := range testutil.Databases(b) {
 		b.Run(db.Name, func(b *testing.B) {
 			s := testutil.NewServer(b, db)
 			f := s.Seed()
-			base := day(time.Now().UTC()).AddDate(0, 0, 1)
+			base := healthNoon(time.Now().UTC()).AddDate(0, 0, 1)
 			start := time.Now()
 			total := generateHealthDataset(b, s, f.Supplier.Org.ID, base, rels, events)
 			b.Logf("dataset: %d relationships, %d events, generated in %s", rels, total, time.Since(start).Round(time.Millisecond))
-			settle(b, s)
+			settleHealthBench(b, s)
 			s.Store.SetClock(func() time.Time { return base })
 
 			next := 0
 			b.Run("snapshot_job", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					next++ // every run is a new day: the job is idempotent per day
-					if n := runJob(b, s, base.AddDate(0, 0, next)); n != rels+3 {
+					if n := runHealthJob(b, s, base.AddDate(0, 0, next)); n != rels+3 {
 						b.Fatalf("judged %d relationships, want %d", n, rels+3)
 					}
 				}
 			})
-			settle(b, s)
+			settleHealthBench(b, s)
 			b.Run("overview", func(b *testing.B) {
-				benchOverview(b, s, f.Supplier.Member.Token, "")
+				benchHealthOverview(b, s, f.Supplier.Member.Token, "")
 			})
 			b.Run("overview_limit_200_at_risk", func(b *testing.B) {
-				benchOverview(b, s, f.Supplier.Member.Token, "?limit=200&status=at_risk")
+				benchHealthOverview(b, s, f.Supplier.Member.Token, "?limit=200&status=at_risk")
 			})
 		})
 	}
 }
 
-// settle gives the database what a long-lived one has after a bulk load:
+// settle gives the database what a long-lived one has after a healthBulk load:
 // planner statistics (and, on PostgreSQL, a vacuum), so that autovacuum does
 // not run in the middle of the measurement.
-func settle(b *testing.B, s *testutil.Server) {
+func settleHealthBench(b *testing.B, s *testutil.Server) {
 	stmt := "ANALYZE"
 	if s.Store.Dialect() == store.Postgres {
 		stmt = "VACUUM ANALYZE"
@@ -69,15 +69,15 @@ func settle(b *testing.B, s *testutil.Server) {
 	}
 }
 
-// overviewSamples is how many requests each overview measurement times at
+// healthOverviewSamples is how many requests each overview measurement times at
 // least, so that the p99 rests on enough samples whatever -benchtime says.
-const overviewSamples = 1000
+const healthOverviewSamples = 1000
 
-// benchOverview times GET /health/overview over HTTP and reports p50 and p99.
-func benchOverview(b *testing.B, s *testutil.Server, token, query string) {
+// benchHealthOverview times GET /health/overview over HTTP and reports p50 and p99.
+func benchHealthOverview(b *testing.B, s *testutil.Server, token, query string) {
 	req, _ := http.NewRequest("GET", s.URL+"/api/v1/health/overview"+query, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	n := max(b.N, overviewSamples)
+	n := max(b.N, healthOverviewSamples)
 	lat := make([]time.Duration, 0, n)
 	for i := 0; i < n; i++ {
 		t0 := time.Now()
@@ -114,8 +114,8 @@ func benchOverview(b *testing.B, s *testutil.Server, token, query string) {
 	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
 }
 
-// bulk buffers rows of one table and writes them as multi-row INSERTs.
-type bulk struct {
+// healthBulk buffers rows of one table and writes them as multi-row INSERTs.
+type healthBulk struct {
 	b     testing.TB
 	db    *gorm.DB
 	table string
@@ -124,11 +124,11 @@ type bulk struct {
 	n     int
 }
 
-func newBulk(b testing.TB, db *gorm.DB, table string, cols ...string) *bulk {
-	return &bulk{b: b, db: db, table: table, cols: cols}
+func newHealthBulk(b testing.TB, db *gorm.DB, table string, cols ...string) *healthBulk {
+	return &healthBulk{b: b, db: db, table: table, cols: cols}
 }
 
-func (k *bulk) add(vals ...any) {
+func (k *healthBulk) add(vals ...any) {
 	k.rows = append(k.rows, vals...)
 	k.n++
 	if k.n*len(k.cols) >= 30000 { // under SQLite's and PostgreSQL's parameter limits
@@ -136,19 +136,19 @@ func (k *bulk) add(vals ...any) {
 	}
 }
 
-func (k *bulk) flush() {
+func (k *healthBulk) flush() {
 	if k.n == 0 {
 		return
 	}
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(k.cols)), ",") + ")"
 	sql := "INSERT INTO " + k.table + " (" + strings.Join(k.cols, ",") + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+",", k.n), ",")
 	if err := k.db.Exec(sql, k.rows...).Error; err != nil {
-		k.b.Fatalf("bulk insert into %s: %v", k.table, err)
+		k.b.Fatalf("healthBulk insert into %s: %v", k.table, err)
 	}
 	k.rows, k.n = k.rows[:0], 0
 }
 
-// generateHealthDataset gives supplier rels customers, each a year of history:
+// generateHealthDataset gives supplier rels customers, each a year of healthHistory:
 // events (half by the buyer; a quarter of the buyers fall silent for up to 90
 // days), 24 orders, 6 tickets, 20 comments, 6 promises, 2 ideas and 3
 // forecast revisions. It returns the number of events written.
@@ -160,22 +160,22 @@ func generateHealthDataset(b testing.TB, s *testutil.Server, supplier string, ba
 			product, supplier, "BENCH-"+product, base, base).Error; err != nil {
 			return err
 		}
-		orgs := newBulk(b, tx, "orgs", "id", "name", "created_at")
-		users := newBulk(b, tx, "users", "id", "org_id", "email", "name", "password_hash", "role", "department", "active", "created_at")
-		relsB := newBulk(b, tx, "relationships", "id", "supplier_org_id", "buyer_org_id", "last_seq", "silence_threshold_days", "created_at")
-		evs := newBulk(b, tx, "events", "relationship_id", "seq", "type", "subject_type", "subject_id", "actor_id", "actor_side", "at", "data")
-		orders := newBulk(b, tx, "orders", "id", "relationship_id", "number", "status", "promised_date", "currency", "total", "placed_by", "created_at", "updated_at", "delivered_at")
-		lines := newBulk(b, tx, "order_lines", "order_id", "line_no", "product_id", "sku", "name", "quantity", "unit_price", "line_total")
-		tickets := newBulk(b, tx, "tickets", "id", "relationship_id", "number", "type", "severity", "title", "status", "opened_by", "opened_side",
+		orgs := newHealthBulk(b, tx, "orgs", "id", "name", "created_at")
+		users := newHealthBulk(b, tx, "users", "id", "org_id", "email", "name", "password_hash", "role", "department", "active", "created_at")
+		relsB := newHealthBulk(b, tx, "relationships", "id", "supplier_org_id", "buyer_org_id", "last_seq", "silence_threshold_days", "created_at")
+		evs := newHealthBulk(b, tx, "events", "relationship_id", "seq", "type", "subject_type", "subject_id", "actor_id", "actor_side", "at", "data")
+		orders := newHealthBulk(b, tx, "orders", "id", "relationship_id", "number", "status", "promised_date", "currency", "total", "placed_by", "created_at", "updated_at", "delivered_at")
+		lines := newHealthBulk(b, tx, "order_lines", "order_id", "line_no", "product_id", "sku", "name", "quantity", "unit_price", "line_total")
+		tickets := newHealthBulk(b, tx, "tickets", "id", "relationship_id", "number", "type", "severity", "title", "status", "opened_by", "opened_side",
 			"first_response_due_at", "resolution_due_at", "first_responded_at", "resolved_at", "created_at", "updated_at")
-		comments := newBulk(b, tx, "comments", "id", "relationship_id", "subject_type", "subject_id", "author_id", "author_side", "body", "created_at")
-		promises := newBulk(b, tx, "promises", "id", "relationship_id", "description", "kind", "owner_id", "due_date", "status", "created_by", "created_at", "resolved_at")
-		ideas := newBulk(b, tx, "ideas", "id", "relationship_id", "author_id", "author_side", "title", "category", "status", "created_at", "updated_at")
-		revs := newBulk(b, tx, "forecast_revisions", "id", "relationship_id", "product_id", "revision", "kind", "author_id", "created_at")
-		periods := newBulk(b, tx, "forecast_periods", "revision_id", "period", "quantity")
+		comments := newHealthBulk(b, tx, "comments", "id", "relationship_id", "subject_type", "subject_id", "author_id", "author_side", "body", "created_at")
+		promises := newHealthBulk(b, tx, "promises", "id", "relationship_id", "description", "kind", "owner_id", "due_date", "status", "created_by", "created_at", "resolved_at")
+		ideas := newHealthBulk(b, tx, "ideas", "id", "relationship_id", "author_id", "author_side", "title", "category", "status", "created_at", "updated_at")
+		revs := newHealthBulk(b, tx, "forecast_revisions", "id", "relationship_id", "product_id", "revision", "kind", "author_id", "created_at")
+		periods := newHealthBulk(b, tx, "forecast_periods", "revision_id", "period", "quantity")
 		// Children of children wait for their parents' flush.
-		pendingLines := &deferred{target: lines}
-		pendingPeriods := &deferred{target: periods}
+		pendingLines := &healthDeferred{target: lines}
+		pendingPeriods := &healthDeferred{target: periods}
 		yearAgo := base.AddDate(-1, 0, 0)
 		relIDs, userIDs := make([]string, rels), make([]string, rels)
 		for k := 0; k < rels; k++ { // parents first: foreign keys are checked at once
@@ -185,7 +185,7 @@ func generateHealthDataset(b testing.TB, s *testutil.Server, supplier string, ba
 			users.add(user, org, fmt.Sprintf("bench%d-%s@bench.test", k, org), "Buyer", "x", "admin", "purchasing", true, base.AddDate(0, 0, -400))
 			relsB.add(rel, supplier, org, events, 30, base.AddDate(0, 0, -400))
 		}
-		for _, k := range []*bulk{orgs, users, relsB} {
+		for _, k := range []*healthBulk{orgs, users, relsB} {
 			k.flush()
 		}
 		for k := 0; k < rels; k++ {
@@ -238,7 +238,7 @@ func generateHealthDataset(b testing.TB, s *testutil.Server, supplier string, ba
 				pendingPeriods.add(id, at.AddDate(0, 1, 0).Format("2006-01"), 2)
 			}
 		}
-		for _, k := range []*bulk{evs, orders, tickets, comments, promises, ideas, revs} {
+		for _, k := range []*healthBulk{evs, orders, tickets, comments, promises, ideas, revs} {
 			k.flush()
 		}
 		pendingLines.flush()
@@ -251,22 +251,22 @@ func generateHealthDataset(b testing.TB, s *testutil.Server, supplier string, ba
 	return total
 }
 
-// deferred holds rows until their parents are written.
-type deferred struct {
-	target *bulk
+// healthDeferred holds rows until their parents are written.
+type healthDeferred struct {
+	target *healthBulk
 	rows   [][]any
 }
 
-func (d *deferred) add(vals ...any) { d.rows = append(d.rows, vals) }
+func (d *healthDeferred) add(vals ...any) { d.rows = append(d.rows, vals) }
 
-func (d *deferred) flush() {
+func (d *healthDeferred) flush() {
 	for _, r := range d.rows {
 		d.target.add(r...)
 	}
 	d.target.flush()
 }
 
-func envInt(name string, def int) int {
+func healthEnvInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
 		return n
 	}

@@ -11,9 +11,9 @@ import (
 	"github.com/rapport/rapport/server/internal/testutil"
 )
 
-// history builds a hand-made relationship history straight in the database, as
+// healthHistory builds a hand-made relationship healthHistory straight in the database, as
 // the other areas' tables hold it, with back-dated timestamps.
-type history struct {
+type healthHistory struct {
 	t        *testing.T
 	s        *testutil.Server
 	rel      string
@@ -23,17 +23,17 @@ type history struct {
 	n        int
 }
 
-// newHistory prepares rel (between supplier and buyer) for a hand-built history:
+// newHistory prepares rel (between supplier and buyer) for a hand-built healthHistory:
 // the relationship is dated created, and one product exists to order.
-func newHistory(t *testing.T, s *testutil.Server, rel string, supplier, buyer testutil.Party, created time.Time) *history {
-	h := &history{t: t, s: s, rel: rel, supplier: supplier, buyer: buyer, product: store.NewID()}
+func newHealthHistory(t *testing.T, s *testutil.Server, rel string, supplier, buyer testutil.Party, created time.Time) *healthHistory {
+	h := &healthHistory{t: t, s: s, rel: rel, supplier: supplier, buyer: buyer, product: store.NewID()}
 	h.exec(`UPDATE relationships SET created_at = ? WHERE id = ?`, created, rel)
 	h.exec(`INSERT INTO products (id, supplier_org_id, sku, name, unit_price, currency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		h.product, supplier.Org.ID, "SKU-"+h.product, "Press", 1000, "EUR", created, created)
 	return h
 }
 
-func (h *history) exec(sql string, args ...any) {
+func (h *healthHistory) exec(sql string, args ...any) {
 	h.t.Helper()
 	if err := h.s.Store.Writer().Exec(sql, args...).Error; err != nil {
 		h.t.Fatalf("%s: %v", sql, err)
@@ -41,7 +41,7 @@ func (h *history) exec(sql string, args ...any) {
 }
 
 // event appends an event by a member of side at at.
-func (h *history) event(at time.Time, side access.Side, typ string, data any) {
+func (h *healthHistory) event(at time.Time, side access.Side, typ string, data any) {
 	h.t.Helper()
 	actor := h.buyer.Member
 	if side == access.Supplier {
@@ -55,7 +55,7 @@ func (h *history) event(at time.Time, side access.Side, typ string, data any) {
 }
 
 // order inserts an order placed at created worth total; promised and delivered may be empty/nil.
-func (h *history) order(created time.Time, total int64, status, promised string, delivered *time.Time, quantity int64) string {
+func (h *healthHistory) order(created time.Time, total int64, status, promised string, delivered *time.Time, quantity int64) string {
 	h.t.Helper()
 	h.n++
 	id := store.NewID()
@@ -68,14 +68,14 @@ func (h *history) order(created time.Time, total int64, status, promised string,
 }
 
 // promise inserts a promise due on due; resolved nil keeps it open.
-func (h *history) promise(created time.Time, due, status string, resolved *time.Time) {
+func (h *healthHistory) promise(created time.Time, due, status string, resolved *time.Time) {
 	h.t.Helper()
 	h.exec(`INSERT INTO promises (id, relationship_id, description, kind, owner_id, due_date, status, created_by, created_at, resolved_at)
  VALUES (?, ?, 'Deliver on time', 'delivery', ?, ?, ?, ?, ?, ?)`, store.NewID(), h.rel, h.supplier.Member.User.ID, due, status, h.supplier.Member.User.ID, created, resolved)
 }
 
 // ticket inserts a buyer ticket with its SLA deadlines; responded and resolved may be nil.
-func (h *history) ticket(created time.Time, severity string, frDue, resDue time.Time, responded, resolved *time.Time) {
+func (h *healthHistory) ticket(created time.Time, severity string, frDue, resDue time.Time, responded, resolved *time.Time) {
 	h.t.Helper()
 	status := "open"
 	if resolved != nil {
@@ -89,7 +89,7 @@ func (h *history) ticket(created time.Time, severity string, frDue, resDue time.
 }
 
 // comment inserts a comment by side on subject at at.
-func (h *history) comment(at time.Time, side access.Side, subject string) {
+func (h *healthHistory) comment(at time.Time, side access.Side, subject string) {
 	h.t.Helper()
 	author := h.buyer.Member
 	if side == access.Supplier {
@@ -101,7 +101,7 @@ func (h *history) comment(at time.Time, side access.Side, subject string) {
 }
 
 // idea inserts an idea by side in status, last changed at updated.
-func (h *history) idea(created time.Time, side access.Side, status string, updated time.Time) {
+func (h *healthHistory) idea(created time.Time, side access.Side, status string, updated time.Time) {
 	h.t.Helper()
 	author := h.buyer.Member
 	if side == access.Supplier {
@@ -112,7 +112,7 @@ func (h *history) idea(created time.Time, side access.Side, status string, updat
 }
 
 // forecast inserts a buyer forecast revision made at at for one period.
-func (h *history) forecast(at time.Time, revision int, period string, quantity int64) {
+func (h *healthHistory) forecast(at time.Time, revision int, period string, quantity int64) {
 	h.t.Helper()
 	id := store.NewID()
 	h.exec(`INSERT INTO forecast_revisions (id, relationship_id, product_id, revision, kind, author_id, created_at) VALUES (?, ?, ?, ?, 'forecast', ?, ?)`,
@@ -121,7 +121,7 @@ func (h *history) forecast(at time.Time, revision int, period string, quantity i
 }
 
 // runJob runs the daily snapshot job at now and returns how many relationships it judged.
-func runJob(t testing.TB, s *testutil.Server, now time.Time) int {
+func runHealthJob(t testing.TB, s *testutil.Server, now time.Time) int {
 	t.Helper()
 	n, err := s.Store.RunHealthSnapshots(context.Background(), now, store.SnapshotOptions{Alerts: true})
 	if err != nil {
@@ -131,7 +131,7 @@ func runJob(t testing.TB, s *testutil.Server, now time.Time) int {
 }
 
 // signal finds a signal in a health response.
-func signal(t *testing.T, body map[string]any, key string) map[string]any {
+func healthSignal(t *testing.T, body map[string]any, key string) map[string]any {
 	t.Helper()
 	for _, s := range body["signals"].([]any) {
 		if m := s.(map[string]any); m["key"] == key {
@@ -143,7 +143,7 @@ func signal(t *testing.T, body map[string]any, key string) map[string]any {
 }
 
 // alerts returns the health.alert events of rel as the supplier sees them.
-func alerts(t *testing.T, s *testutil.Server, rel string, tok string) []map[string]any {
+func healthAlerts(t *testing.T, s *testutil.Server, rel string, tok string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, ev := range s.Call("GET", "/relationships/"+rel+"/events?after_seq=0&limit=1000", tok, nil).Expect(t, 200).Items(t) {
@@ -154,8 +154,8 @@ func alerts(t *testing.T, s *testutil.Server, rel string, tok string) []map[stri
 	return out
 }
 
-func day(t time.Time) time.Time {
+func healthNoon(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, time.UTC)
 }
 
-func ptrTime(t time.Time) *time.Time { return &t }
+func healthTimePtr(t time.Time) *time.Time { return &t }

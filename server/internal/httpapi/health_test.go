@@ -21,7 +21,7 @@ var _ = testutil.RegisterCrossTenant(
 		Allowed: func(f *testutil.Fixture) testutil.Actor { return f.Supplier.Member },
 	},
 	testutil.CrossTenantCase{
-		Name: "relationship health history", Method: "GET", Path: "/relationships/{rel}/health/history?days=30",
+		Name: "relationship health healthHistory", Method: "GET", Path: "/relationships/{rel}/health/healthHistory?days=30",
 		Allowed: func(f *testutil.Fixture) testutil.Actor { return f.Supplier.Member },
 	},
 	testutil.CrossTenantCase{
@@ -34,14 +34,14 @@ var _ = testutil.RegisterCrossTenant(
 	},
 )
 
-// tomorrowNoon anchors the fake clock after everything the fixture wrote.
-func tomorrowNoon() time.Time { return day(time.Now().UTC()).AddDate(0, 0, 1) }
+// healthTomorrowNoon anchors the fake clock after everything the fixture wrote.
+func healthTomorrowNoon() time.Time { return healthNoon(time.Now().UTC()).AddDate(0, 0, 1) }
 
 func TestHealthIsHiddenFromTheBuyer(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		for _, path := range []string{"/relationships/" + f.RelA + "/health", "/relationships/" + f.RelA + "/health/history"} {
+		for _, path := range []string{"/relationships/" + f.RelA + "/health", "/relationships/" + f.RelA + "/health/healthHistory"} {
 			for who, a := range map[string]testutil.Actor{"buyer admin": f.BuyerA.Admin, "buyer member": f.BuyerA.Member} {
 				r := s.Call("GET", path, a.Token, nil).Expect(t, http.StatusNotFound)
 				if strings.Contains(string(r.Body), "health") || strings.Contains(string(r.Body), "supplier") {
@@ -58,8 +58,8 @@ func TestHealthSilenceAndAlertEpisodes(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		base := tomorrowNoon()
-		h := newHistory(t, s, f.RelA, f.Supplier, f.BuyerA, base.AddDate(-1, 0, 0))
+		base := healthTomorrowNoon()
+		h := newHealthHistory(t, s, f.RelA, f.Supplier, f.BuyerA, base.AddDate(-1, 0, 0))
 		h.event(base.AddDate(0, 0, -25), access.Buyer, event.CommentCreated, nil)      // the buyer's last word
 		h.event(base.AddDate(0, 0, -2), access.Supplier, event.CommentCreated, nil)    // our own talk is not theirs
 		h.event(base.AddDate(0, 0, -1), access.Buyer, event.UserAdded, nil)            // not an action towards us
@@ -69,17 +69,17 @@ func TestHealthSilenceAndAlertEpisodes(t *testing.T) {
 			s.Store.SetClock(func() time.Time { return at })
 			return s.Call("GET", "/relationships/"+f.RelA+"/health", f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
 		}
-		if v := signal(t, health(base), "silence")["value"]; v != 25.0 {
+		if v := healthSignal(t, health(base), "silence")["value"]; v != 25.0 {
 			t.Fatalf("silence = %v days, want 25", v)
 		}
-		on := signal(t, health(base.AddDate(0, 0, 5)), "silence")
+		on := healthSignal(t, health(base.AddDate(0, 0, 5)), "silence")
 		if on["value"] != 30.0 || !strings.Contains(on["explanation"].(string), "for 30 days — threshold 30") {
 			t.Fatalf("exactly on the threshold: %v", on)
 		}
 
 		silenceAlerts := func() []map[string]any {
 			var out []map[string]any
-			for _, a := range alerts(t, s, f.RelA, f.Supplier.Member.Token) {
+			for _, a := range healthAlerts(t, s, f.RelA, f.Supplier.Member.Token) {
 				if a["data"].(map[string]any)["kind"] == "silence" {
 					out = append(out, a)
 				}
@@ -87,11 +87,11 @@ func TestHealthSilenceAndAlertEpisodes(t *testing.T) {
 			return out
 		}
 		for d := 0; d <= 10; d++ {
-			if n := runJob(t, s, base.AddDate(0, 0, d)); n != 3 {
+			if n := runHealthJob(t, s, base.AddDate(0, 0, d)); n != 3 {
 				t.Fatalf("day %d: judged %d relationships, want 3", d, n)
 			}
 		}
-		if n := runJob(t, s, base.AddDate(0, 0, 10).Add(time.Hour)); n != 0 {
+		if n := runHealthJob(t, s, base.AddDate(0, 0, 10).Add(time.Hour)); n != 0 {
 			t.Fatalf("second run the same day judged %d relationships, want 0", n)
 		}
 		got := silenceAlerts()
@@ -117,11 +117,11 @@ func TestHealthSilenceAndAlertEpisodes(t *testing.T) {
 
 		// One comment breaks the silence; alerts (system events) do not.
 		h.event(base.AddDate(0, 0, 12), access.Buyer, event.CommentCreated, nil)
-		if v := signal(t, health(base.AddDate(0, 0, 13)), "silence")["value"]; v != 1.0 {
+		if v := healthSignal(t, health(base.AddDate(0, 0, 13)), "silence")["value"]; v != 1.0 {
 			t.Fatalf("silence after one comment = %v, want 1", v)
 		}
 		for d := 11; d <= 45; d++ {
-			runJob(t, s, base.AddDate(0, 0, d))
+			runHealthJob(t, s, base.AddDate(0, 0, d))
 		}
 		got = silenceAlerts()
 		if len(got) != 2 {
@@ -134,7 +134,7 @@ func TestHealthSilenceAndAlertEpisodes(t *testing.T) {
 		// Status drops alert once per drop: watch → at_risk as the first silence
 		// reached 35 days, healthy → watch 22 days into the second one.
 		var drops []string
-		for _, a := range alerts(t, s, f.RelA, f.Supplier.Member.Token) {
+		for _, a := range healthAlerts(t, s, f.RelA, f.Supplier.Member.Token) {
 			d := a["data"].(map[string]any)
 			if d["kind"] == "status_drop" {
 				at, _ := time.Parse(time.RFC3339, a["at"].(string))
@@ -153,7 +153,7 @@ func TestHealthSilenceAndAlertEpisodes(t *testing.T) {
 			store.NewID(), f.RelA, base.AddDate(0, 0, 46), f.Supplier.Member.User.ID, base.AddDate(0, 0, 46))
 		h.exec(`INSERT INTO interactions (id, relationship_id, kind, occurred_at, summary, initiated_by, logged_by, created_at) VALUES (?, ?, 'call', ?, 'We called', 'supplier', ?, ?)`,
 			store.NewID(), f.RelA, base.AddDate(0, 0, 48), f.Supplier.Member.User.ID, base.AddDate(0, 0, 48))
-		if v := signal(t, health(base.AddDate(0, 0, 50)), "silence")["value"]; v != 4.0 {
+		if v := healthSignal(t, health(base.AddDate(0, 0, 50)), "silence")["value"]; v != 4.0 {
 			t.Fatalf("silence after the buyer's call = %v, want 4", v)
 		}
 	})
@@ -163,15 +163,15 @@ func TestHealthSignalsFromHandBuiltHistory(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		base := tomorrowNoon()
+		base := healthTomorrowNoon()
 		ago := func(d int) time.Time { return base.AddDate(0, 0, -d) }
 		date := func(d int) string { return ago(d).Format(time.DateOnly) }
-		h := newHistory(t, s, f.RelA, f.Supplier, f.BuyerA, ago(400))
+		h := newHealthHistory(t, s, f.RelA, f.Supplier, f.BuyerA, ago(400))
 
 		// Orders: 10,000 a year earlier; 7,100 in the last 90 days; a cancelled one ignored.
 		h.order(ago(400), 10000, "delivered", "", nil, 0)
-		h.order(ago(30), 5000, "delivered", date(20), ptrTime(ago(22)), 0) // on time
-		h.order(ago(60), 2000, "delivered", date(50), ptrTime(ago(45)), 0) // late
+		h.order(ago(30), 5000, "delivered", date(20), healthTimePtr(ago(22)), 0) // on time
+		h.order(ago(60), 2000, "delivered", date(50), healthTimePtr(ago(45)), 0) // late
 		h.order(ago(10), 99999, "cancelled", "", nil, 0)
 		thisMonth := time.Date(base.Year(), base.Month(), 1, 0, 0, 0, 0, time.UTC)
 		prevMonth := thisMonth.AddDate(0, -1, 0)
@@ -180,13 +180,13 @@ func TestHealthSignalsFromHandBuiltHistory(t *testing.T) {
 		h.forecast(prevMonth.AddDate(0, 0, -10), 1, prevMonth.Format("2006-01"), 10)
 		h.forecast(ago(5), 2, thisMonth.AddDate(0, 1, 0).Format("2006-01"), 12)
 		// Promises: one kept, one broken, one open past due, one open not yet due.
-		h.promise(ago(40), date(12), "kept", ptrTime(ago(10)))
-		h.promise(ago(40), date(22), "broken", ptrTime(ago(20)))
+		h.promise(ago(40), date(12), "kept", healthTimePtr(ago(10)))
+		h.promise(ago(40), date(22), "broken", healthTimePtr(ago(20)))
 		h.promise(ago(40), date(5), "open", nil)
 		h.promise(ago(40), base.AddDate(0, 0, 5).Format(time.DateOnly), "open", nil)
 		// Tickets: a critical one answered in 2 h, resolution overdue; a normal one answered late (10 h), resolved in time.
-		h.ticket(ago(3), "critical", ago(3).Add(4*time.Hour), ago(1), ptrTime(ago(3).Add(2*time.Hour)), nil)
-		h.ticket(ago(50), "normal", ago(50).Add(8*time.Hour), ago(45), ptrTime(ago(50).Add(10*time.Hour)), ptrTime(ago(46)))
+		h.ticket(ago(3), "critical", ago(3).Add(4*time.Hour), ago(1), healthTimePtr(ago(3).Add(2*time.Hour)), nil)
+		h.ticket(ago(50), "normal", ago(50).Add(8*time.Hour), ago(45), healthTimePtr(ago(50).Add(10*time.Hour)), healthTimePtr(ago(46)))
 		// A buyer comment answered by us in 30 minutes.
 		h.comment(ago(7), access.Buyer, "thread-1")
 		h.comment(ago(7).Add(30*time.Minute), access.Supplier, "thread-1")
@@ -213,7 +213,7 @@ func TestHealthSignalsFromHandBuiltHistory(t *testing.T) {
 		}
 		total := 0.0
 		for _, w := range want {
-			sg := signal(t, body, w.key)
+			sg := healthSignal(t, body, w.key)
 			if sg["available"] != true || sg["value"] != w.value || sg["score"] != w.score || sg["explanation"] == "" {
 				t.Errorf("%s: %v, want value %v score %v", w.key, sg, w.value, w.score)
 			}
@@ -226,7 +226,7 @@ func TestHealthSignalsFromHandBuiltHistory(t *testing.T) {
 		if body["score"] != 39.0 || body["status"] != "at_risk" || !strings.Contains(body["cap_reason"].(string), "on-time delivery and service SLAs") {
 			t.Errorf("weakest link: score %v %v, %v", body["score"], body["status"], body["cap_reason"])
 		}
-		if expl := signal(t, body, "service_sla")["explanation"].(string); !strings.Contains(expl, "1 critical ticket open") {
+		if expl := healthSignal(t, body, "service_sla")["explanation"].(string); !strings.Contains(expl, "1 critical ticket open") {
 			t.Errorf("service explanation %q", expl)
 		}
 
@@ -253,7 +253,7 @@ func TestHealthNewRelationshipWithoutData(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		s.Store.SetClock(tomorrowNoon)
+		s.Store.SetClock(healthTomorrowNoon)
 		body := s.Call("GET", "/relationships/"+f.RelA+"/health", f.Supplier.Admin.Token, nil).Expect(t, 200).JSON(t)
 		for _, sg := range body["signals"].([]any) {
 			m := sg.(map[string]any)
@@ -277,17 +277,17 @@ func TestHealthHistoryDirection(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		base := tomorrowNoon()
-		h := newHistory(t, s, f.RelA, f.Supplier, f.BuyerA, base.AddDate(-1, 0, 0))
+		base := healthTomorrowNoon()
+		h := newHealthHistory(t, s, f.RelA, f.Supplier, f.BuyerA, base.AddDate(-1, 0, 0))
 		h.event(base.AddDate(0, 0, -1), access.Buyer, event.OrderSubmitted, nil)
 		for d := 0; d < 40; d++ {
-			runJob(t, s, base.AddDate(0, 0, d))
+			runHealthJob(t, s, base.AddDate(0, 0, d))
 		}
 		s.Store.SetClock(func() time.Time { return base.AddDate(0, 0, 39) })
-		body := s.Call("GET", "/relationships/"+f.RelA+"/health/history?days=30", f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
+		body := s.Call("GET", "/relationships/"+f.RelA+"/health/healthHistory?days=30", f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
 		items := body["items"].([]any)
 		if len(items) != 30 || body["direction"] != "declining" || body["change"].(float64) > -5 {
-			t.Fatalf("history: %d items, %v %v", len(items), body["direction"], body["change"])
+			t.Fatalf("healthHistory: %d items, %v %v", len(items), body["direction"], body["change"])
 		}
 		first, last := items[0].(map[string]any), items[29].(map[string]any)
 		if first["day"] != base.AddDate(0, 0, 10).Format(time.DateOnly) || last["day"] != base.AddDate(0, 0, 39).Format(time.DateOnly) {
@@ -298,7 +298,7 @@ func TestHealthHistoryDirection(t *testing.T) {
 			t.Errorf("change_30d = %v, want a drop", rep["change_30d"])
 		}
 		for _, q := range []string{"days=0", "days=367", "days=x"} {
-			r := s.Call("GET", "/relationships/"+f.RelA+"/health/history?"+q, f.Supplier.Member.Token, nil).Expect(t, 422)
+			r := s.Call("GET", "/relationships/"+f.RelA+"/health/healthHistory?"+q, f.Supplier.Member.Token, nil).Expect(t, 422)
 			if !strings.Contains(string(r.Body), `"field":"days"`) {
 				t.Errorf("%s: %s", q, r.Body)
 			}
@@ -312,13 +312,13 @@ func TestHealthOverviewRiskiestFirst(t *testing.T) {
 		f := s.Seed()
 		buyerC := s.Party("Buyer C", "purchasing")
 		relC := s.Relate(f.Supplier, buyerC)
-		base := tomorrowNoon()
+		base := healthTomorrowNoon()
 		for _, c := range []struct {
 			rel    string
 			buyer  testutil.Party
 			silent int
 		}{{f.RelA, f.BuyerA, 70}, {f.RelB, f.BuyerB, 1}, {relC, buyerC, 35}} {
-			h := newHistory(t, s, c.rel, f.Supplier, c.buyer, base.AddDate(-1, 0, 0))
+			h := newHealthHistory(t, s, c.rel, f.Supplier, c.buyer, base.AddDate(-1, 0, 0))
 			h.event(base.AddDate(0, 0, -c.silent), access.Buyer, event.CommentCreated, nil)
 		}
 		s.Store.SetClock(func() time.Time { return base })
@@ -341,7 +341,7 @@ func TestHealthOverviewRiskiestFirst(t *testing.T) {
 			t.Errorf("B: %v", items[2])
 		}
 		// The overview's silence follows the buyer's actions between daily runs.
-		h := &history{t: t, s: s, rel: f.RelA, supplier: f.Supplier, buyer: f.BuyerA}
+		h := &healthHistory{t: t, s: s, rel: f.RelA, supplier: f.Supplier, buyer: f.BuyerA}
 		h.event(base.Add(-time.Hour), access.Buyer, event.TicketOpened, nil)
 		items = s.Call("GET", "/health/overview?status=at_risk", f.Supplier.Member.Token, nil).Expect(t, 200).Items(t)
 		if len(items) != 2 || items[0]["relationship_id"] != f.RelA || items[0]["silence_days"] != 0.0 {
@@ -388,7 +388,7 @@ func TestHealthSettings(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		s.Store.SetClock(tomorrowNoon)
+		s.Store.SetClock(healthTomorrowNoon)
 		def := s.Call("GET", "/health/settings", f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
 		if def["healthy_min"] != 70.0 || def["watch_min"] != 40.0 || def["version"] != 0.0 || def["weights"].(map[string]any)["silence"] != 25.0 {
 			t.Fatalf("defaults %v", def)
@@ -426,10 +426,10 @@ func TestHealthSettings(t *testing.T) {
 			t.Errorf("buyer org sees %v", b)
 		}
 		// The weights apply: with silence alone, the score is the silence score and 80 is the bar.
-		h := newHistory(t, s, f.RelA, f.Supplier, f.BuyerA, tomorrowNoon().AddDate(-1, 0, 0))
-		h.event(tomorrowNoon().AddDate(0, 0, -25), access.Buyer, event.CommentCreated, nil)
+		h := newHealthHistory(t, s, f.RelA, f.Supplier, f.BuyerA, healthTomorrowNoon().AddDate(-1, 0, 0))
+		h.event(healthTomorrowNoon().AddDate(0, 0, -25), access.Buyer, event.CommentCreated, nil)
 		body := s.Call("GET", "/relationships/"+f.RelA+"/health", f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
-		if body["score"] != signal(t, body, "silence")["score"] || body["score"] != 67.0 || body["status"] != "watch" || body["healthy_min"] != 80.0 {
+		if body["score"] != healthSignal(t, body, "silence")["score"] || body["score"] != 67.0 || body["status"] != "watch" || body["healthy_min"] != 80.0 {
 			t.Errorf("with silence alone: %v", body)
 		}
 	})
