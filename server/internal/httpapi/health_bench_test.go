@@ -148,7 +148,7 @@ func (k *healthBulk) flush() {
 	k.rows, k.n = k.rows[:0], 0
 }
 
-// generateHealthDataset gives supplier rels customers, each a year of healthHistory:
+// generateHealthDataset gives supplier rels customers, each a year of history:
 // events (half by the buyer; a quarter of the buyers fall silent for up to 90
 // days), 24 orders, 6 tickets, 20 comments, 6 promises, 2 ideas and 3
 // forecast revisions. It returns the number of events written.

@@ -11,7 +11,7 @@ import (
 	"github.com/rapport/rapport/server/internal/testutil"
 )
 
-// healthHistory builds a hand-made relationship healthHistory straight in the database, as
+// healthHistory builds a hand-made relationship history straight in the database, as
 // the other areas' tables hold it, with back-dated timestamps.
 type healthHistory struct {
 	t        *testing.T
@@ -23,7 +23,7 @@ type healthHistory struct {
 	n        int
 }
 
-// newHistory prepares rel (between supplier and buyer) for a hand-built healthHistory:
+// newHealthHistory prepares rel (between supplier and buyer) for a hand-built history:
 // the relationship is dated created, and one product exists to order.
 func newHealthHistory(t *testing.T, s *testutil.Server, rel string, supplier, buyer testutil.Party, created time.Time) *healthHistory {
 	h := &healthHistory{t: t, s: s, rel: rel, supplier: supplier, buyer: buyer, product: store.NewID()}

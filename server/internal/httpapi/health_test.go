@@ -21,7 +21,7 @@ var _ = testutil.RegisterCrossTenant(
 		Allowed: func(f *testutil.Fixture) testutil.Actor { return f.Supplier.Member },
 	},
 	testutil.CrossTenantCase{
-		Name: "relationship health healthHistory", Method: "GET", Path: "/relationships/{rel}/health/healthHistory?days=30",
+		Name: "relationship health history", Method: "GET", Path: "/relationships/{rel}/health/history?days=30",
 		Allowed: func(f *testutil.Fixture) testutil.Actor { return f.Supplier.Member },
 	},
 	testutil.CrossTenantCase{
@@ -41,7 +41,7 @@ func TestHealthIsHiddenFromTheBuyer(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		s := testutil.NewServer(t, db)
 		f := s.Seed()
-		for _, path := range []string{"/relationships/" + f.RelA + "/health", "/relationships/" + f.RelA + "/health/healthHistory"} {
+		for _, path := range []string{"/relationships/" + f.RelA + "/health", "/relationships/" + f.RelA + "/health/history"} {
 			for who, a := range map[string]testutil.Actor{"buyer admin": f.BuyerA.Admin, "buyer member": f.BuyerA.Member} {
 				r := s.Call("GET", path, a.Token, nil).Expect(t, http.StatusNotFound)
 				if strings.Contains(string(r.Body), "health") || strings.Contains(string(r.Body), "supplier") {
@@ -284,10 +284,10 @@ func TestHealthHistoryDirection(t *testing.T) {
 			runHealthJob(t, s, base.AddDate(0, 0, d))
 		}
 		s.Store.SetClock(func() time.Time { return base.AddDate(0, 0, 39) })
-		body := s.Call("GET", "/relationships/"+f.RelA+"/health/healthHistory?days=30", f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
+		body := s.Call("GET", "/relationships/"+f.RelA+"/health/history?days=30", f.Supplier.Member.Token, nil).Expect(t, 200).JSON(t)
 		items := body["items"].([]any)
 		if len(items) != 30 || body["direction"] != "declining" || body["change"].(float64) > -5 {
-			t.Fatalf("healthHistory: %d items, %v %v", len(items), body["direction"], body["change"])
+			t.Fatalf("history: %d items, %v %v", len(items), body["direction"], body["change"])
 		}
 		first, last := items[0].(map[string]any), items[29].(map[string]any)
 		if first["day"] != base.AddDate(0, 0, 10).Format(time.DateOnly) || last["day"] != base.AddDate(0, 0, 39).Format(time.DateOnly) {
@@ -298,7 +298,7 @@ func TestHealthHistoryDirection(t *testing.T) {
 			t.Errorf("change_30d = %v, want a drop", rep["change_30d"])
 		}
 		for _, q := range []string{"days=0", "days=367", "days=x"} {
-			r := s.Call("GET", "/relationships/"+f.RelA+"/health/healthHistory?"+q, f.Supplier.Member.Token, nil).Expect(t, 422)
+			r := s.Call("GET", "/relationships/"+f.RelA+"/health/history?"+q, f.Supplier.Member.Token, nil).Expect(t, 422)
 			if !strings.Contains(string(r.Body), `"field":"days"`) {
 				t.Errorf("%s: %s", q, r.Body)
 			}
