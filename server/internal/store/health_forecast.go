@@ -37,7 +37,8 @@ type forecastKey struct{ rel, product, period string }
 
 // forecastAccuracy is 1 − Σ|forecast − actual| / Σ forecast per relationship, over
 // the closed months before asOf, using for each month the latest revision made
-// before that month began (a forecast revised afterwards proves nothing).
+// before that month began (a forecast revised afterwards proves nothing). An
+// order counts in the month of its requested date, or the month it was placed.
 func (q *factsQuery) forecastAccuracy() (map[string]float64, error) {
 	thisMonth := time.Date(q.asOf.Year(), q.asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
 	first := thisMonth.AddDate(0, -accuracyMonths, 0)
@@ -73,19 +74,25 @@ func (q *factsQuery) forecastAccuracy() (map[string]float64, error) {
 		return nil, nil
 	}
 	var lines []struct {
-		RelationshipID, ProductID string
-		Quantity                  int64
-		CreatedAt                 time.Time
+		RelationshipID, ProductID, RequestedDate string
+		Quantity                                 int64
+		CreatedAt                                time.Time
 	}
-	err = q.db.Raw(`SELECT o.relationship_id, l.product_id, l.quantity, o.created_at FROM order_lines l JOIN orders o ON o.id = l.order_id
- WHERE o.relationship_id IN ? AND o.created_at >= ? AND o.created_at < ? AND o.status NOT IN ('cancelled', 'rejected')`,
-		q.ids, first, thisMonth).Scan(&lines).Error
+	err = q.db.Raw(`SELECT o.relationship_id, l.product_id, l.quantity, o.requested_date, o.created_at FROM order_lines l JOIN orders o ON o.id = l.order_id
+ WHERE o.relationship_id IN ? AND o.status NOT IN ('cancelled', 'rejected')
+ AND ((o.requested_date >= ? AND o.requested_date < ?) OR (o.requested_date = '' AND o.created_at >= ? AND o.created_at < ?))`,
+		q.ids, first.Format(time.DateOnly), thisMonth.Format(time.DateOnly), first, thisMonth).Scan(&lines).Error
 	if err != nil {
 		return nil, err
 	}
 	actual := map[forecastKey]int64{}
 	for _, l := range lines {
-		actual[forecastKey{l.RelationshipID, l.ProductID, l.CreatedAt.UTC().Format("2006-01")}] += l.Quantity
+		// As the forecasts area counts it: the month the buyer asked for, else the month ordered.
+		period := l.CreatedAt.UTC().Format("2006-01")
+		if len(l.RequestedDate) >= 7 {
+			period = l.RequestedDate[:7]
+		}
+		actual[forecastKey{l.RelationshipID, l.ProductID, period}] += l.Quantity
 	}
 	sumF, sumErr := map[string]float64{}, map[string]float64{}
 	for k, p := range forecast {
