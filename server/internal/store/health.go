@@ -395,15 +395,9 @@ func (s *Store) AppendEventAs(ctx context.Context, relID string, actor access.Ca
 	return out, err
 }
 
-// supplierOnlyEvents are event types the buyer never sees, in the feed or the
-// stream: health alerts reveal the supplier's internal view of the relationship.
-var supplierOnlyEvents = []string{event.HealthAlert}
-
-func isSupplierOnlyEvent(typ string) bool {
-	for _, t := range supplierOnlyEvents {
-		if t == typ {
-			return true
-		}
-	}
-	return false
-}
+// SupplierOnlyScope is the scope (the events' plan_scope column) of events only
+// the supplier's users may see, in the feed and the stream: health alerts reveal
+// the supplier's internal view of the relationship. Like a confidential plan's
+// id, it makes every reader and the fan-out re-check access (CanSeeEvent); it
+// cannot collide with a plan id.
+const SupplierOnlyScope = "~supplier"

@@ -1,11 +1,25 @@
 package store
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/rapport/rapport/server/internal/domain/access"
 	"github.com/rapport/rapport/server/internal/domain/event"
 )
+
+// Health alerts reach the supplier's users and never the buyer's, at fan-out.
+func TestSupplierOnlyEventsAtFanOut(t *testing.T) {
+	ev := event.New(event.HealthAlert, "relationship", "r", nil)
+	ev.PlanScope = SupplierOnlyScope
+	for side, want := range map[access.Side]bool{access.Supplier: true, access.Buyer: false} {
+		ok, err := (&Store{}).CanSeeEvent(context.Background(), access.Rel{ID: "r", Side: side}, ev)
+		if err != nil || ok != want {
+			t.Errorf("%s sees a health alert: %v (%v), want %v", side, ok, err, want)
+		}
+	}
+}
 
 // Which events mean the buyer was heard from, and when.
 func TestBuyerActivityAt(t *testing.T) {

@@ -226,7 +226,7 @@ func alertEvent(r healthRel, a health.Alert, now time.Time, notify []string) eve
 		data["from"], data["to"], data["signal"] = a.From, a.To, a.Signal
 	}
 	ev := event.New(event.HealthAlert, "relationship", r.ID, data)
-	ev.RelationshipID, ev.At = r.ID, now
+	ev.RelationshipID, ev.At, ev.PlanScope = r.ID, now, SupplierOnlyScope
 	return ev
 }
 
