@@ -233,7 +233,7 @@ func (h *harness) startPortal(ctx context.Context) (time.Duration, error) {
 	}
 	env := []string{
 		"RAPPORT_ADDR=" + addr, "RAPPORT_DATA_DIR=" + filepath.Dir(h.dbPath), "RAPPORT_DATABASE_URL=",
-		"RAPPORT_JWT_SECRET=" + h.secret, "RAPPORT_PUBLIC_ORIGIN=http://" + addr, "RAPPORT_LOG_LEVEL=warn",
+		"RAPPORT_JWT_SECRET=" + h.secret, "RAPPORT_PUBLIC_ORIGIN=http://" + addr, "RAPPORT_LOG_LEVEL=info",
 		"RAPPORT_SQLITE_SYNCHRONOUS=" + h.o.syncMode, "RAPPORT_LOGIN_PER_MINUTE=100000",
 	}
 	bin, args := h.bin, []string{"serve"}
@@ -263,6 +263,14 @@ func (h *harness) measurePortal(ctx context.Context) error {
 	}()
 	if h.o.workloads["coldstart"] {
 		h.coldStart(ctx, cold)
+	}
+	if h.o.settle > 0 {
+		h.logf("settling for %s", h.o.settle)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(h.o.settle):
+		}
 	}
 	h.probe(ctx)
 	for _, step := range []struct {

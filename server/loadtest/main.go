@@ -44,6 +44,7 @@ type options struct {
 	dataOnly     bool
 	maxErrorRate float64
 	analyze      bool
+	settle       time.Duration
 }
 
 const allWorkloads = "coldstart,read,list,place,mixed,ws"
@@ -96,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.cpuProfile, "pprof", false, "run the portal in-process under a CPU profiler (same app, same settings) and print the profile's top functions")
 	fs.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
 	fs.BoolVar(&o.dataOnly, "data-only", false, "only generate (or find) the dataset and print its path")
+	fs.DurationVar(&o.settle, "settle", 0, "wait this long after the portal is ready before measuring (lets start-up jobs such as the daily health snapshots finish)")
 	fs.BoolVar(&o.analyze, "analyze", false, "run ANALYZE on the run's copy first (what PRAGMA optimize would give a production database)")
 	fs.Float64Var(&o.maxErrorRate, "max-error-rate", 0.01, "exit with status 1 when a workload's errors exceed this share of its requests")
 	if err := fs.Parse(args); err != nil {
