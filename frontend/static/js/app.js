@@ -1,0 +1,71 @@
+// Rapport web page: a hash router over the views. Uses only the public JSON API
+// and the websocket stream.
+import { currentSession, logout, setReauth } from './api.js';
+import { replace, h } from './dom.js';
+import { state, loadMe } from './state.js';
+import * as live from './live.js';
+import { showLogin, showInvite, reauthDialog } from './views/login.js';
+import { showHome } from './views/home.js';
+import { showWorkspace } from './views/workspace.js';
+import { initNotifications } from './views/notifications.js';
+
+const main = document.getElementById('main');
+let current = null; // the shown view's cleanup
+
+setReauth(reauthDialog);
+
+async function route() {
+  if (current) { current(); current = null; }
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const parts = hash.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'invite' && parts[1]) { signedOutShell(); return showInvite(main, parts[1], start); }
+  if (!currentSession()) { signedOutShell(); return showLogin(main, start); }
+  try {
+    if (!state.me) await boot();
+    if (parts[0] === 'rel' && parts[1]) current = await showWorkspace(main, parts[1], parts[2] || '');
+    else current = await showHome(main);
+  } catch (e) {
+    if (e.status === 401) { await logout(); signedOutShell(); return showLogin(main, start); }
+    replace(main, h('div', { class: 'panel' }, h('h1', { text: 'Something went wrong' }), h('p', { text: e.message || String(e) })));
+  }
+  document.title = `${document.querySelector('main h1')?.textContent || 'Rapport'} · Rapport`;
+}
+
+async function boot() {
+  await loadMe();
+  document.getElementById('who').textContent = `${state.me.name} · ${state.me.org_name}`;
+  for (const id of ['nav', 'signout', 'live', 'bell']) document.getElementById(id).hidden = false;
+  live.onState((s) => {
+    const el = document.getElementById('live');
+    el.dataset.state = s;
+    document.getElementById('live-text').textContent = s === 'live' ? 'Live' : s === 'connecting' ? 'Reconnecting…' : 'Offline';
+  });
+  live.track(state.rels);
+  initNotifications();
+}
+
+function signedOutShell() {
+  state.me = null;
+  document.getElementById('who').textContent = '';
+  for (const id of ['nav', 'signout', 'live', 'bell']) document.getElementById(id).hidden = true;
+}
+
+function start() {
+  state.me = null;
+  if (location.hash.startsWith('#/invite') || location.hash === '#/login') location.hash = '#/';
+  else route();
+}
+
+document.getElementById('signout').addEventListener('click', async () => {
+  live.stop();
+  await logout();
+  state.me = null;
+  location.hash = '#/';
+  route();
+});
+
+window.addEventListener('hashchange', route);
+route();
+
+// Exposed for the browser tests: simulate a network drop of the stream.
+window.rapportDropStream = live.drop;

@@ -1,0 +1,35 @@
+package browser_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// A buyer signs in, sees its supplier on the home page and opens the workspace;
+// a wrong password shows the server's problem on the form; signing out works.
+func TestSignInHomeAndWorkspace(t *testing.T) {
+	w := newWorld(t)
+	p := openPage(t, w.URL, "buyer", 1280, 800)
+	p.visit("#/")
+	p.typeInto("#login-email", w.F.BuyerA.Admin.User.Email)
+	p.typeInto("#login-password", "wrong password")
+	p.click("#login button[type=submit]")
+	p.waitFor("sign-in error", `document.querySelector('#login .form-error') && !document.querySelector('#login .form-error').hidden`)
+	p.shot("login-error-1280")
+
+	p.login(w.F.BuyerA.Admin.User.Email, w.F.Password)
+	p.waitFor("supplier card", `[...document.querySelectorAll('.card-title')].some(a => a.textContent === `+jsString(w.F.Supplier.Org.Name)+`)`)
+	if who := p.text("#who"); !strings.Contains(who, w.F.BuyerA.Org.Name) {
+		t.Errorf("top bar says %q, want the buyer's organisation", who)
+	}
+	p.click(".card-title")
+	p.waitFor("workspace tabs", `document.querySelector('nav.tabs a#tablink-orders.active')`)
+	if n := evalAs[int](p, `document.querySelectorAll('nav.tabs a').length`); n != 8 {
+		t.Errorf("buyer sees %d tabs, want 8 (no Health tab for the buyer)", n)
+	}
+	p.click("#signout")
+	p.waitFor("sign-in form again", `document.querySelector('#login-email')`)
+	if s := evalAs[string](p, `sessionStorage.getItem('rapport.session') || ''`); s != "" {
+		t.Errorf("session kept after sign out: %s", s)
+	}
+}
