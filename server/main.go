@@ -42,6 +42,7 @@ const usage = `usage:
   rapport demo [-config FILE]               seed the demo data and print the logins
   rapport migrate [-config FILE]            apply database migrations
   rapport backup --to FILE [-config FILE]   write a consistent online backup (SQLite)
+  rapport healthcheck [-config FILE]        exit 0 when the local server is ready (container probe)
 Settings come from RAPPORT_* environment variables (see configs/rapport.env.example).`
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -63,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return migrateCmd(args, stderr)
 	case "backup":
 		return backupCmd(args, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(args, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -242,5 +245,34 @@ func backupCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "backup written to %s\n", *to)
+	return nil
+}
+
+// healthcheck asks the local server's /readyz; containers use it as their probe.
+func healthcheck(args []string, stderr io.Writer) error {
+	fs, cfgPath := newFlags("healthcheck", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := http.Client{Timeout: 3 * time.Second}
+	res, err := client.Get("http://" + net.JoinHostPort(host, port) + "/readyz")
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("not ready: %s", res.Status)
+	}
 	return nil
 }

@@ -41,7 +41,7 @@ func TestCrossTenant(t *testing.T) {
 			t.Fatalf("only %d cross-tenant cases registered", len(cases))
 		}
 		for _, c := range cases {
-			t.Run(c.Name, func(t *testing.T) { testutil.RunCrossTenant(t, s, c) })
+			t.Run(c.Name, func(t *testing.T) { testutil.RunCrossTenant(t, s.With(t), c) })
 		}
 	})
 }

@@ -23,10 +23,18 @@ type relationshipRow struct {
 
 func (relationshipRow) TableName() string { return "relationships" }
 
+// relationshipView is a relationship with its parties' names (GORM does not fill
+// embedded structs of unexported types, so the columns are spelled out).
 type relationshipView struct {
-	relationshipRow
-	SupplierName string
-	BuyerName    string
+	ID                   string
+	SupplierOrgID        string
+	BuyerOrgID           string
+	LastSeq              int64
+	SilenceThresholdDays int
+	AccountOwnerID       *string
+	CreatedAt            time.Time
+	SupplierName         string
+	BuyerName            string
 }
 
 func (v relationshipView) relationship(callerOrg string) account.Relationship {

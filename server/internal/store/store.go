@@ -248,8 +248,18 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
+	// A connection of its own: the readers are query-only and the writer must stay
+	// free for the load that goes on while the backup runs.
+	db, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?_busy_timeout=10000", s.sqlitePath)), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		defer sqlDB.Close()
+	}
 	var ignored []struct{}
-	if err := s.r.WithContext(ctx).Raw("VACUUM INTO ?", abs).Scan(&ignored).Error; err != nil {
+	if err := db.WithContext(ctx).Raw("VACUUM INTO ?", abs).Scan(&ignored).Error; err != nil {
+		os.Remove(abs)
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil

@@ -1,0 +1,206 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rapport/rapport/server/internal/domain/account"
+	"github.com/rapport/rapport/server/internal/domain/event"
+	"github.com/rapport/rapport/server/internal/store"
+	"github.com/rapport/rapport/server/internal/testutil"
+)
+
+func openStore(t *testing.T, db testutil.DB) *store.Store {
+	t.Helper()
+	cfg := testutil.Config(t, db)
+	st, err := store.Open(store.Options{SQLitePath: cfg.SQLitePath(), DatabaseURL: cfg.DatabaseURL, Logger: testutil.Logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// A database made by the first schema version upgrades in place to the current
+// one without losing rows.
+func TestMigrateUpgradesVersionOneInPlace(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
+		ctx := context.Background()
+		st := openStore(t, db)
+		if err := st.MigrateTo(ctx, "0001"); err != nil {
+			t.Fatal(err)
+		}
+		org, admin, err := st.CreateOrg(ctx, "Old Co", account.NewUser{Email: "old@co.test", Name: "Old", Role: "admin", Department: "sales"}, "hash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		buyer, _, err := st.CreateOrg(ctx, "Old Buyer", account.NewUser{Email: "buyer@co.test", Name: "B", Role: "admin", Department: "purchasing"}, "hash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		relID, err := st.CreateRelationship(ctx, admin.Caller(), org.ID, buyer.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatalf("upgrade: %v", err)
+		}
+		all, _ := store.Migrations()
+		applied, err := st.AppliedMigrations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range all {
+			if !applied[m.Version] {
+				t.Errorf("migration %s not applied", m.Name)
+			}
+		}
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatalf("migrating twice must be a no-op: %v", err)
+		}
+		if _, err := st.UserByID(ctx, admin.ID); err != nil {
+			t.Errorf("user lost in upgrade: %v", err)
+		}
+		rel, err := st.ResolveRel(ctx, admin.Caller(), relID)
+		if err != nil {
+			t.Fatalf("relationship lost in upgrade: %v", err)
+		}
+		evs, err := st.Events(ctx, rel, 0, 10)
+		if err != nil || len(evs) != 1 || evs[0].Type != event.RelationshipCreated || evs[0].Seq != 1 {
+			t.Errorf("events after upgrade = %+v, %v", evs, err)
+		}
+	})
+}
+
+// Concurrent writers to one relationship get gapless, strictly increasing seqs.
+func TestEventSeqGaplessUnderConcurrentWriters(t *testing.T) {
+	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
+		ctx := context.Background()
+		st := openStore(t, db)
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sup, supAdmin, _ := st.CreateOrg(ctx, "S", account.NewUser{Email: "s@s.test", Name: "S", Role: "admin", Department: "sales"}, "h")
+		buyer, buyerAdmin, _ := st.CreateOrg(ctx, "B", account.NewUser{Email: "b@b.test", Name: "B", Role: "admin", Department: "sales"}, "h")
+		relID, err := st.CreateRelationship(ctx, supAdmin.Caller(), sup.ID, buyer.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const writers, each = 8, 15
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*each)
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					_, err := st.AddUser(ctx, buyerAdmin.Caller(), buyer.ID, account.NewUser{
+						Email: fmt.Sprintf("u%d-%d@b.test", w, i), Name: "U", Role: "member", Department: "other"}, "h")
+					if err != nil {
+						errs <- err
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		rel, _ := st.ResolveRel(ctx, supAdmin.Caller(), relID)
+		evs, err := st.Events(ctx, rel, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1+writers*each {
+			t.Fatalf("%d events, want %d", len(evs), 1+writers*each)
+		}
+		for i, ev := range evs {
+			if ev.Seq != int64(i+1) {
+				t.Fatalf("event %d has seq %d: not gapless", i, ev.Seq)
+			}
+		}
+		last, _ := st.LastSeq(ctx, relID)
+		if last != int64(len(evs)) {
+			t.Fatalf("last_seq %d, want %d", last, len(evs))
+		}
+	})
+}
+
+// Many small commits must not grow the SQLite WAL without bound (PITFALLS.md).
+func TestSQLiteWALStaysBounded(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, testutil.DB{Name: "sqlite"})
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, u, _ := st.CreateOrg(ctx, "W", account.NewUser{Email: "w@w.test", Name: "W", Role: "admin", Department: "sales"}, "h")
+	for i := 0; i < 3000; i++ {
+		if err := st.SaveRefreshToken(ctx, u.ID, "fam", fmt.Sprintf("hash-%d", i), time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wal int64
+	rows, err := st.Reader().Raw("PRAGMA database_list").Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path string
+	for rows.Next() {
+		var seq int
+		var name, file string
+		rows.Scan(&seq, &name, &file)
+		if name == "main" {
+			path = file
+		}
+	}
+	rows.Close()
+	if fi, err := os.Stat(path + "-wal"); err == nil {
+		wal = fi.Size()
+	}
+	if wal > 16<<20 {
+		t.Fatalf("WAL grew to %d bytes after 3000 commits; checkpoints are not running", wal)
+	}
+	if err := st.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The checkpoint must not have left a transaction open: writes still commit.
+	if err := st.SaveRefreshToken(ctx, u.ID, "fam", "after-checkpoint", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNewIDIsUniqueAndOrdered(t *testing.T) {
+	seen := map[string]bool{}
+	prev := ""
+	for i := 0; i < 10000; i++ {
+		id := store.NewID()
+		if seen[id] {
+			t.Fatalf("duplicate id %s", id)
+		}
+		seen[id] = true
+		if id[:9] < prev[:min(9, len(prev))] { // the first 45 bits are milliseconds
+			t.Fatalf("ids not time-ordered: %s after %s", id, prev)
+		}
+		prev = id
+	}
+}
+
+func TestCursorRoundTripAndRejectsForgery(t *testing.T) {
+	c := store.EncodeCursor("abc")
+	if k, err := store.DecodeCursor(c); err != nil || k != "abc" {
+		t.Fatalf("round trip = %q, %v", k, err)
+	}
+	for _, bad := range []string{"!!!", "YWJj", "a", "%00"} {
+		if _, err := store.DecodeCursor(bad); err == nil {
+			t.Errorf("forged cursor %q accepted", bad)
+		}
+	}
+	if _, err := store.NewPage(201, ""); err == nil {
+		t.Error("limit 201 accepted")
+	}
+}
