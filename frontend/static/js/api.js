@@ -50,7 +50,7 @@ function schedule() {
   if (!session || !session.refresh_token) return;
   // Rotate at 80 % of the token's life so a request rarely meets an expired one.
   const left = (session.expires_at || 0) - Date.now();
-  const wait = Math.max(5000, left * 0.8);
+  const wait = Math.max(1000, left * 0.8);
   refreshTimer = setTimeout(() => { refresh().catch(() => {}); }, Math.min(wait, 2 ** 31 - 1));
 }
 
@@ -95,6 +95,9 @@ async function readBody(res) {
  * decoded body; the response object is on result.$response for ETags.
  */
 export async function api(path, opts = {}) {
+  // sessionStorage is the source of truth (a reload, or a test, may change it).
+  const stored = load();
+  if (stored && (!session || stored.access_token !== session.access_token)) session = stored;
   const send = () => {
     const headers = { ...(opts.headers || {}) };
     let body;

@@ -119,6 +119,7 @@ type Page struct {
 	name     string
 	mu       sync.Mutex
 	problems []string
+	network  []string // the expected API answers Chromium logged
 	allowed  []*regexp.Regexp
 }
 
@@ -160,17 +161,30 @@ func (p *Page) record(m chromedp.ConsoleMessage) {
 	if m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleException {
 		return
 	}
-	if m.Source == "network" && expectedNetwork.MatchString(m.Text) {
-		return
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if m.Source == "network" && expectedNetwork.MatchString(m.Text) {
+		p.network = append(p.network, m.Text+" "+m.URL)
+		return
+	}
 	for _, re := range p.allowed {
 		if re.MatchString(m.Text) {
 			return
 		}
 	}
 	p.problems = append(p.problems, fmt.Sprintf("%s %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1))
+}
+
+// sawNetwork reports whether Chromium logged an expected API answer matching re.
+func (p *Page) sawNetwork(re string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, n := range p.network {
+		if regexp.MustCompile(re).MatchString(n) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Page) assertClean() {
@@ -296,3 +310,5 @@ func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, "`", "\\`", "$", `\$`)
 	return "`" + r.Replace(s) + "`"
 }
+
+func navigate(url string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(url) }

@@ -24,6 +24,7 @@ func TestSignInHomeAndWorkspace(t *testing.T) {
 	}
 	p.click(".card-title")
 	p.waitFor("workspace tabs", `document.querySelector('nav.tabs a#tablink-orders.active')`)
+	p.shot("buyer-orders-empty-1280")
 	if n := evalAs[int](p, `document.querySelectorAll('nav.tabs a').length`); n != 8 {
 		t.Errorf("buyer sees %d tabs, want 8 (no Health tab for the buyer)", n)
 	}

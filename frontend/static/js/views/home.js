@@ -7,6 +7,7 @@ import { money, date, signed, number } from '../fmt.js';
 import { state, partner } from '../state.js';
 import { section, scorecard } from './common.js';
 import * as live from '../live.js';
+import { adminSections } from './admin.js';
 
 /** showHome renders the home page for the signed-in person. */
 export async function showHome(main) {
@@ -16,8 +17,9 @@ export async function showHome(main) {
   const sections = [];
   if (supplierRels.length) sections.push(portfolio());
   if (buyerRels.length) sections.push(...buyerHome(buyerRels));
-  if (!state.rels.length) parts.push(empty('You have no relationships yet. An invitation from a supplier starts one.'));
-  replace(main, ...parts, ...sections);
+  if (!state.rels.length) parts.push(empty('You have no relationships yet. An invitation starts one.'));
+  const admin = adminSections();
+  replace(main, ...parts, ...sections, admin.length ? h('div', { class: 'admin-grid' }, admin) : null);
   const off = live.onEvent((relId, ev) => {
     if (ev.type === 'health.alert' || /^order\.|^ticket\.|^promise\./.test(ev.type)) for (const s of sections) s.reload && s.reload();
   });
