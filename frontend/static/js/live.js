@@ -39,7 +39,7 @@ export function stop() {
 /** onEvent calls fn(relationshipId, event) for every new event. */
 export function onEvent(fn) { eventListeners.add(fn); return () => eventListeners.delete(fn); }
 
-/** onNotification calls fn(notification) for every pushed notification. */
+/** onNotification calls fn(notification, unreadCount) for every pushed notification. */
 export function onNotification(fn) { notificationListeners.add(fn); return () => notificationListeners.delete(fn); }
 
 /** onState calls fn('live' | 'connecting' | 'offline'). */
@@ -104,7 +104,7 @@ function handle(data) {
     lastSeq.set(rel, seq);
     for (const fn of eventListeners) fn(rel, msg.event);
   } else if (msg.type === 'notification') {
-    for (const fn of notificationListeners) fn(msg.notification || msg);
+    for (const fn of notificationListeners) fn(msg.notification || {}, msg.unread_count);
   } else if (msg.type === 'subscribed' && msg.relationship_id && typeof msg.last_seq === 'number') {
     if (!lastSeq.get(msg.relationship_id)) lastSeq.set(msg.relationship_id, lastSeq.get(msg.relationship_id) || 0);
   }

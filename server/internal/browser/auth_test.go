@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rapport/rapport/server/internal/testutil"
+	"github.com/rapport/rapport/server/internal/config"
 )
 
 // With access tokens that live seconds, the page rotates them before expiry;
@@ -13,9 +13,7 @@ import (
 // browser: a bad password is explained next to its field, a good one signs the
 // new buyer in to the relationship.
 func TestRefreshKeepsWorkAndInvitationAccepted(t *testing.T) {
-	cfg := testutil.Config(t, testutil.DB{Name: "sqlite"})
-	cfg.AccessTTL = 10 * time.Second
-	s := testutil.NewServerWith(t, cfg)
+	s := newServer(t, func(c *config.Config) { c.AccessTTL = 10 * time.Second })
 	f := s.Seed()
 
 	sup := openPage(t, s.URL, "supplier", 1280, 800)

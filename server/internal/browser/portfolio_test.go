@@ -21,7 +21,7 @@ type demoWorld struct {
 
 func newDemo(t *testing.T) *demoWorld {
 	t.Helper()
-	s := testutil.NewServer(t, testutil.DB{Name: "sqlite"})
+	s := newServer(t, nil)
 	logins, err := demo.Seed(context.Background(), s.App)
 	if err != nil {
 		t.Fatalf("demo seed: %v", err)

@@ -2,9 +2,12 @@ package browser_test
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
+	"github.com/rapport/rapport/server/internal/config"
 	"github.com/rapport/rapport/server/internal/domain/money"
 	"github.com/rapport/rapport/server/internal/domain/product"
 	"github.com/rapport/rapport/server/internal/testutil"
@@ -17,9 +20,30 @@ type world struct {
 	Products []product.Product
 }
 
+// newServer starts a real server on SQLite whose public origin is its own
+// address, so the browser's websocket Origin is accepted. tune may change the
+// configuration first.
+func newServer(t *testing.T, tune func(*config.Config)) *testutil.Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testutil.Config(t, testutil.DB{Name: "sqlite"})
+	cfg.PublicOrigin = "http://" + ln.Addr().String()
+	if tune != nil {
+		tune(&cfg)
+	}
+	a := testutil.OpenApp(t, cfg)
+	hs := &httptest.Server{Listener: ln, Config: &http.Server{Handler: a.Handler}}
+	hs.Start()
+	t.Cleanup(hs.Close)
+	return &testutil.Server{App: a, URL: hs.URL, HTTP: hs, T: t, Client: hs.Client()}
+}
+
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	s := testutil.NewServer(t, testutil.DB{Name: "sqlite"})
+	s := newServer(t, nil)
 	f := s.Seed()
 	w := &world{Server: s, F: f}
 	for _, p := range []struct {

@@ -36,7 +36,7 @@ func TestCommentMarkupIsText(t *testing.T) {
 	id := idea["id"].(string)
 	card := `#ideas-board .idea[data-id="` + id + `"]`
 	buyer.waitFor("idea card", `document.querySelector('`+card+`')`)
-	buyer.click(card + " .card-actions button.link")
+	buyer.click(card + " .card-actions button.comments-toggle")
 	buyer.typeInto(card+" .comment-form textarea", payload)
 	buyer.click(card + " .comment-form button[type=submit]")
 	buyer.waitFor("comment shown", `document.querySelector('`+card+` .comment .comment-body')`)

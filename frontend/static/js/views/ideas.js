@@ -19,6 +19,7 @@ function value(v, currency) {
 export async function ideasTab(ctx) {
   const board = h('div', { id: 'ideas-board', class: 'board' });
   const summary = h('p', { id: 'ideas-summary', class: 'summary' });
+  const threads = new Set(); // ideas whose comments are open survive a live reload
   const load = async (highlight) => {
     try {
       const res = await api(`${ctx.base}/ideas?limit=200`);
@@ -31,7 +32,7 @@ export async function ideasTab(ctx) {
       replace(board, COLUMNS.map((st) => {
         const col = items.filter((i) => i.status === st);
         return h('section', { class: 'column', 'aria-label': humanize(st) }, h('h3', {}, humanize(st), h('span', { class: 'count', text: String(col.length) })),
-          col.length ? col.map((i) => ideaCard(ctx, i, load)) : h('p', { class: 'empty', text: '—' }));
+          col.length ? col.map((i) => ideaCard(ctx, i, load, threads)) : h('p', { class: 'empty', text: '—' }));
       }));
       if (highlight) flash(byData(board, highlight));
     } catch (e) { replace(board, empty(e.status === 404 ? 'Ideas are not available on this server yet.' : e.message)); }
@@ -56,8 +57,10 @@ function transitions(ctx, i) {
   return t;
 }
 
-function ideaCard(ctx, i, reload) {
+function ideaCard(ctx, i, reload, threads) {
   const extra = h('div');
+  const showComments = () => { threads.add(i.id); replace(extra, commentThread(ctx, 'idea', i.id)); };
+  if (threads.has(i.id)) showComments();
   const acts = transitions(ctx, i).map(([to, label]) => h('button', { type: 'button', class: to === 'declined' || to === 'withdrawn' ? 'danger small' : 'small', text: label, onclick: async () => {
     let reason = '';
     if (to === 'declined') { reason = window.prompt('Why is it declined?') || ''; if (!reason) return; }
@@ -71,7 +74,7 @@ function ideaCard(ctx, i, reload) {
     h('p', { class: 'muted' }, badge(i.category), ' ', i.author_side === ctx.side ? 'from you' : `from the ${i.author_side}`, i.author_id ? ` · ${userName(i.author_id)}` : ''),
     i.body ? h('p', { class: 'idea-body', text: i.body }) : null,
     h('p', {}, 'Estimated value: ', h('strong', { text: value(i.estimated_value, i.currency) }), ' / year'),
-    h('div', { class: 'card-actions' }, acts, h('button', { type: 'button', class: 'link', text: 'Comments', onclick: () => replace(extra, commentThread(ctx, 'idea', i.id)) })),
+    h('div', { class: 'card-actions' }, acts, h('button', { type: 'button', class: 'link comments-toggle', text: 'Comments', onclick: showComments })),
     extra);
 }
 

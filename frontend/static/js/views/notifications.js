@@ -1,6 +1,7 @@
-// The notification count in the top bar and the list behind it. Counts come from
-// GET /notifications and grow with every notification pushed on the stream;
-// without that endpoint, events from the other side since the page opened count.
+// The notification count in the top bar and the list behind it. The count starts
+// from the server's unread notifications and grows with every change another
+// person makes live (an event on the stream, or a pushed notification; each
+// counted once), so whatever the other side does is noticed without a reload.
 import { api } from '../api.js';
 import { h, replace, empty } from '../dom.js';
 import { dateTime } from '../fmt.js';
@@ -10,6 +11,7 @@ import { describe } from './activity.js';
 
 let unread = 0;
 let serverBacked = false;
+const counted = new Set(); // "relationship:seq" already in the count
 let recent = [];
 
 function show() {
@@ -19,44 +21,57 @@ function show() {
   document.getElementById('bell').setAttribute('aria-label', `Notifications, ${unread} unread`);
 }
 
+function count(relId, ev, item) {
+  const key = `${relId}:${ev.seq}`;
+  if (counted.has(key)) return;
+  counted.add(key);
+  unread += 1;
+  recent.unshift(item);
+  recent = recent.slice(0, 30);
+  show();
+}
+
 /** initNotifications loads the unread count and listens to the stream. */
 export async function initNotifications() {
   const bell = document.getElementById('bell');
   if (!bell.dataset.wired) {
     bell.dataset.wired = '1';
     bell.addEventListener('click', toggle);
-    live.onNotification((n) => { if (serverBacked) { unread += 1; recent.unshift(n); show(); } });
+    live.onNotification((n) => {
+      const ev = n.event || {};
+      count(n.relationship_id || ev.relationship_id, ev, n);
+    });
     live.onEvent((relId, ev) => {
-      if (serverBacked || !state.me) return;
-      if (ev.actor_id === state.me.id) return;
-      unread += 1;
-      recent.unshift({ relationship_id: relId, event: ev, created_at: ev.at });
-      show();
+      if (!state.me || ev.actor_id === state.me.id) return;
+      count(relId, ev, { relationship_id: relId, event: ev, created_at: ev.at });
     });
   }
   try {
-    const res = await api('/notifications?unread=true&limit=50');
+    const res = await api('/notifications?unread=true&limit=1');
     serverBacked = true;
-    unread = Number(res.unread_count ?? (res.items || []).length) || 0;
+    unread = Number(res.unread_count) || 0;
   } catch { serverBacked = false; unread = 0; }
   show();
 }
 
 async function toggle() {
   const panel = document.getElementById('notes');
-  if (!panel.hidden) { panel.hidden = true; return; }
+  const bell = document.getElementById('bell');
+  if (!panel.hidden) { panel.hidden = true; bell.setAttribute('aria-expanded', 'false'); return; }
   let items = recent;
   if (serverBacked) {
-    try { items = (await api('/notifications?limit=30')).items || []; } catch { items = recent; }
+    try {
+      const res = await api('/notifications?limit=30');
+      const seen = new Set((res.items || []).map((n) => `${n.relationship_id}:${n.seq}`));
+      items = [...recent.filter((n) => !seen.has(`${n.relationship_id}:${(n.event || {}).seq}`)), ...(res.items || [])];
+    } catch { items = recent; }
   }
   replace(panel, h('div', { class: 'notes-head' }, h('h2', { text: 'Notifications' }),
-    h('button', { type: 'button', class: 'link', text: 'Close', onclick: () => { panel.hidden = true; } })),
+    h('button', { type: 'button', class: 'link', text: 'Close', onclick: () => { panel.hidden = true; bell.setAttribute('aria-expanded', 'false'); bell.focus(); } })),
   items.length ? h('ul', { class: 'notes-list' }, items.map(item)) : empty('Nothing new.'));
   panel.hidden = false;
-  if (serverBacked && unread > 0) {
-    const ids = items.filter((n) => !n.read_at && n.id).map((n) => n.id);
-    api('/notifications/read', { body: { ids } }).catch(() => {});
-  }
+  bell.setAttribute('aria-expanded', 'true');
+  if (serverBacked && unread > 0) api('/notifications/read', { body: { all: true } }).catch(() => {});
   unread = 0;
   show();
 }
@@ -65,7 +80,7 @@ function item(n) {
   const ev = n.event || n;
   const r = rel(n.relationship_id || ev.relationship_id);
   const where = r ? partner(r).name : '';
-  const text = n.title || n.message || describe(ev);
   const link = r ? `#/rel/${encodeURIComponent(r.id)}/activity` : '#/';
-  return h('li', {}, h('a', { href: link, text }), h('small', { class: 'muted', text: ` ${where} · ${dateTime(n.created_at || ev.at)}` }));
+  return h('li', { class: n.read === false ? 'unread' : null }, h('a', { href: link, text: describe(ev) }),
+    h('small', { class: 'muted', text: ` ${where} · ${dateTime(n.created_at || ev.at)}` }));
 }

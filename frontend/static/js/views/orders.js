@@ -170,6 +170,7 @@ function quickOrder(ctx, placed) {
     key = newKey();
     cart.clear();
     form.reset();
+    form.requested_date.value = today(21);
     renderCart();
     toast(`Order ${o.number || ''} placed.`);
     placed(o);

@@ -26,10 +26,11 @@ export function markdown(text) {
 /** plansTab builds the Plans tab. */
 export async function plansTab(ctx) {
   const host = h('div', { id: 'plans-list', class: 'cards-col' });
+  const threads = new Set(); // plans whose comments are open survive a live reload
   const load = async (highlight) => {
     try {
       const items = await listAll(`${ctx.base}/plans`, 200);
-      replace(host, items.length ? items.map((p) => planCard(ctx, p, load)) : empty('No plans shared yet.'));
+      replace(host, items.length ? items.map((p) => planCard(ctx, p, load, threads)) : empty('No plans shared yet.'));
       if (highlight) flash(byData(host, highlight));
     } catch (e) { replace(host, empty(e.status === 404 ? 'Plans are not available on this server yet.' : e.message)); }
   };
@@ -38,7 +39,7 @@ export async function plansTab(ctx) {
   return { node, onEvent: (ev) => load((ev.data && ev.data.plan_id) || ev.subject_id) };
 }
 
-function planCard(ctx, p, reload) {
+function planCard(ctx, p, reload, threads) {
   const mine = p.author_id === state.me.id || (state.users.get(p.author_id) || {}).org_id === state.me.org_id;
   const extra = h('div', { class: 'plan-extra' });
   const buttons = [];
@@ -54,7 +55,9 @@ function planCard(ctx, p, reload) {
     } }));
     buttons.push(h('button', { type: 'button', class: 'link', text: 'Edit', onclick: () => replace(extra, planForm(ctx, p, () => reload(p.id))) }));
   }
-  buttons.push(h('button', { type: 'button', class: 'link', text: 'Comments', onclick: () => replace(extra, commentThread(ctx, 'plan', p.id)) }));
+  const showComments = () => { threads.add(p.id); replace(extra, commentThread(ctx, 'plan', p.id)); };
+  buttons.push(h('button', { type: 'button', class: 'link comments-toggle', text: 'Comments', onclick: showComments }));
+  if (threads.has(p.id)) showComments();
   return h('article', { class: 'card plan', dataset: { id: p.id } },
     h('div', { class: 'card-head' }, h('h3', { text: p.title }), p.confidential ? badge('confidential', 'Confidential') : badge('shared', 'Shared')),
     h('p', { class: 'muted', text: `${date(p.horizon_start)} – ${date(p.horizon_end)} · by ${userName(p.author_id)}` }),
