@@ -17,7 +17,11 @@ const VERBS = {
 /** describe turns an event into one sentence. */
 export function describe(ev) {
   const d = ev.data || {};
-  if (ev.type === 'health.alert') return `Health alert: ${d.message || d.reason || d.explanation || humanize(d.kind || '')}`.trim();
+  if (ev.type === 'health.alert') {
+    const what = d.kind === 'silence' && d.days ? `no word from the customer for ${d.days} days (threshold ${d.threshold || 30})`
+      : d.from && d.to ? `status fell from ${humanize(d.from)} to ${humanize(d.to)}` : humanize(d.kind || d.signal || '');
+    return `Health alert: ${what}${d.next_step ? `. Next step: ${d.next_step}` : ''}`;
+  }
   const who = ev.actor_id ? userName(ev.actor_id) : 'Someone';
   let s = `${who} ${VERBS[ev.type] || ev.type}`;
   const label = d.number || d.title || d.sku || '';

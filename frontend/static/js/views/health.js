@@ -18,7 +18,8 @@ export async function healthTab(ctx) {
       replace(summary, h('div', { class: 'score-box' },
         h('div', { class: ['score', `score-${hl.status}`], 'aria-label': `Health score ${hl.score} of 100` }, h('span', { class: 'score-num', text: number(hl.score) }), h('span', { class: 'score-max', text: '/100' })),
         h('div', {}, badge(hl.status), h('p', { class: 'muted', text: `Computed ${dateTime(hl.computed_at)}` }))));
-      const sorted = (hl.signals || []).slice().sort((a, b) => (a.score ?? 101) - (b.score ?? 101));
+      const rank = (x) => (x.available === false || x.score === null || x.score === undefined ? 101 : x.score);
+      const sorted = (hl.signals || []).slice().sort((a, b) => rank(a) - rank(b));
       replace(signals, sorted.length ? h('ul', { class: 'signals' }, sorted.map(signal)) : empty('No signals yet.'));
     } catch (e) { replace(summary, empty(e.status === 404 ? 'Health is not available on this server yet.' : e.message)); }
     try {
@@ -40,7 +41,7 @@ export async function healthTab(ctx) {
 }
 
 function signal(s) {
-  const noData = s.score === null || s.score === undefined;
+  const noData = s.available === false || s.score === null || s.score === undefined;
   const bar = h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', { class: 'fill' }));
   if (!noData) bar.firstChild.style.width = `${Math.max(0, Math.min(100, Number(s.score)))}%`;
   const level = noData ? 'none' : s.score < 40 ? 'at_risk' : s.score < 70 ? 'watch' : 'healthy';

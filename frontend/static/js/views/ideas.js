@@ -61,13 +61,24 @@ function ideaCard(ctx, i, reload, threads) {
   const extra = h('div');
   const showComments = () => { threads.add(i.id); replace(extra, commentThread(ctx, 'idea', i.id)); };
   if (threads.has(i.id)) showComments();
-  const acts = transitions(ctx, i).map(([to, label]) => h('button', { type: 'button', class: to === 'declined' || to === 'withdrawn' ? 'danger small' : 'small', text: label, onclick: async () => {
-    let reason = '';
-    if (to === 'declined') { reason = window.prompt('Why is it declined?') || ''; if (!reason) return; }
+  const move = async (to, reason) => {
     try {
       await api(`${ctx.base}/ideas/${encodeURIComponent(i.id)}/status`, { body: reason ? { status: to, reason } : { status: to }, headers: ifMatch(i) });
       await reload(i.id);
     } catch (e) { toast(e.message, 'error'); if (e.status === 412) reload(i.id); }
+  };
+  const acts = transitions(ctx, i).map(([to, label]) => h('button', { type: 'button', class: to === 'declined' || to === 'withdrawn' ? 'danger small' : 'small', text: label, onclick: () => {
+    if (to !== 'declined') { move(to); return; }
+    // A decline needs a reason: ask for it in place.
+    const reason = input('reason', { required: true, maxlength: 500 });
+    const form = h('form', { class: 'stack decline-form', novalidate: true }, formErrorBox(), field('Why decline?', reason),
+      h('button', { type: 'submit', class: 'danger small', text: 'Decline idea' }));
+    onSubmit(form, async (v) => {
+      await api(`${ctx.base}/ideas/${encodeURIComponent(i.id)}/status`, { body: { status: 'declined', reason: v.reason }, headers: ifMatch(i) });
+      await reload(i.id);
+    });
+    replace(extra, form);
+    reason.focus();
   } }));
   return h('article', { class: 'card idea', dataset: { id: i.id } },
     h('h4', { text: i.title }),

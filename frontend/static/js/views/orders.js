@@ -108,9 +108,15 @@ function actions(ctx, o, reload) {
     }
   } else {
     if (CANCELLABLE.has(o.status)) {
-      out.push(h('button', { type: 'button', class: 'cancel', text: 'Cancel', onclick: () => {
-        if (window.confirm(`Cancel order ${o.number || ''}?`)) run('cancel', { reason: 'Cancelled by buyer' });
-      } }));
+      const cancel = h('form', { class: 'inline-form cancel-form', novalidate: true, hidden: true },
+        field('Reason for cancelling', input('reason', { maxlength: 500 })),
+        h('button', { type: 'submit', class: 'danger', text: 'Cancel order' }));
+      cancel.addEventListener('submit', (e) => { e.preventDefault(); run('cancel', { reason: cancel.reason.value || 'Cancelled by the buyer' }, cancel); });
+      out.push(h('button', { type: 'button', class: 'cancel', text: 'Cancel…', 'aria-expanded': 'false', onclick: (e) => {
+        cancel.hidden = !cancel.hidden;
+        e.currentTarget.setAttribute('aria-expanded', String(!cancel.hidden));
+        if (!cancel.hidden) cancel.reason.focus();
+      } }), cancel);
     }
     out.push(h('button', { type: 'button', class: 'reorder', text: 'Reorder', onclick: async () => {
       try {
