@@ -3,7 +3,7 @@
 import { h } from './dom.js';
 import { number } from './fmt.js';
 
-const W = 640;
+const W = 800;
 const H = 240;
 const PAD = { top: 16, right: 16, bottom: 34, left: 48 };
 
@@ -39,7 +39,9 @@ export function lineChart(labels, series, opts = {}) {
   }
   const step = Math.max(1, Math.ceil(labels.length / 8));
   labels.forEach((l, i) => {
-    if (i % step !== 0 && i !== labels.length - 1) return;
+    const last = i === labels.length - 1;
+    // Every step-th label, and the last one unless it would crowd its neighbour.
+    if (!last && (i % step !== 0 || labels.length - 1 - i < step / 2)) return;
     svg.append(h('text', { class: 'axis', x: x(i), y: H - PAD.bottom + 18, 'text-anchor': 'middle', text: l }));
   });
   for (const s of series) {

@@ -70,7 +70,7 @@ export function badge(value, label) {
 
 /** humanize turns snake_case into words. */
 export function humanize(s) {
-  const t = String(s || '').replace(/_/g, ' ');
+  const t = String(s || '').replace(/_/g, ' ').replace(/\b(sla|po|tco|csv)\b/gi, (m) => m.toUpperCase());
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 

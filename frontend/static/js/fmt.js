@@ -82,3 +82,10 @@ export function signed(n) {
   if (v === 0) return '±0';
   return (v > 0 ? '+' : '−') + number(Math.abs(v), 1);
 }
+
+/** monthYear formats a date as a short month and year (chart axes). */
+export function monthYear(s) {
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(s || '') ? new Date(`${s}T12:00:00`) : new Date(s);
+  if (Number.isNaN(d.getTime())) return String(s || '');
+  return new Intl.DateTimeFormat(locale, { month: 'short', year: '2-digit' }).format(d);
+}

@@ -74,6 +74,9 @@ export function showErrors(form, err) {
     const control = f.querySelector('input, select, textarea');
     if (control) { control.setAttribute('aria-invalid', 'true'); first = first || control; }
   }
+  if (!box && (loose.length || !(err.errors || []).length)) {
+    toast([err.message, ...loose.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message))].join(' — '), 'error');
+  }
   if (box && (loose.length || !(err.errors || []).length)) {
     box.hidden = false;
     box.append(h('p', { text: err.message }));

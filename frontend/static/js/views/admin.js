@@ -1,7 +1,9 @@
 // Administration on the home page: invite a customer (supplier admins), the
 // team and adding a colleague (admins), and adding catalogue products (supplier).
-import { api, listAll } from '../api.js';
-import { h, replace, table, humanize, empty } from '../dom.js';
+import { api, listAll, ifMatch } from '../api.js';
+import { h, replace, table, humanize, empty, badge, flash, byData } from '../dom.js';
+import { money, number, date } from '../fmt.js';
+import { partner, rel } from '../state.js';
 import { field, input, select, textarea, formErrorBox, onSubmit, toast } from '../forms.js';
 import { state } from '../state.js';
 import { section } from './common.js';
@@ -13,8 +15,9 @@ export function adminSections() {
   const out = [];
   const supplier = state.rels.some((r) => r.my_side === 'supplier') || state.rels.length === 0;
   const admin = state.me.role === 'admin';
+  if (supplier) out.push(myPromises());
   if (supplier && admin) out.push(inviteForm());
-  if (supplier) out.push(productForm());
+  if (supplier) out.push(catalogue());
   if (admin) out.push(team());
   return out;
 }
@@ -39,7 +42,53 @@ function inviteForm() {
   return form;
 }
 
-function productForm() {
+function myPromises() {
+  return section('Your open promises', async () => {
+    const items = await listAll('/promises?owner=me&status=open', 200);
+    if (!items.length) return empty('You have no open promises.');
+    items.sort((a, b) => String(a.due_date).localeCompare(String(b.due_date)));
+    return table([
+      { label: 'Promise', cell: (p) => p.description },
+      { label: 'Customer', cell: (p) => { const r = rel(p.relationship_id); return r ? h('a', { href: `#/rel/${encodeURIComponent(r.id)}/promises`, text: partner(r).name }) : '—'; } },
+      { label: 'Due', cell: (p) => h('span', { class: p.overdue ? 'overdue' : '', text: `${date(p.due_date)}${p.overdue ? ' · overdue' : ''}` }) },
+    ], items, { rowId: (p) => p.id });
+  }, { id: 'my-promises' });
+}
+
+function catalogue() {
+  const host = h('div', { id: 'own-catalogue' });
+  const load = async (highlight) => {
+    try {
+      const items = await listAll('/products', 500);
+      replace(host, items.length ? table([
+        { label: 'SKU', cell: (p) => p.sku },
+        { label: 'Name', cell: (p) => p.name },
+        { label: 'Price', class: 'num', cell: (p) => money(p.unit_price, p.currency) },
+        { label: 'Lead time', class: 'num', cell: (p) => `${number(p.lead_time_days)} d` },
+        { label: 'Status', cell: (p) => badge(p.active ? 'active' : 'inactive', p.active ? 'Active' : 'Inactive') },
+        { label: '', cell: (p) => priceForm(p, load) },
+      ], items, { rowId: (p) => p.id }) : empty('No products yet.'));
+      if (highlight) flash(byData(host, highlight));
+    } catch (e) { replace(host, empty(e.status === 404 ? 'The catalogue is not available on this server yet.' : e.message)); }
+  };
+  load();
+  return h('div', {}, h('section', { class: 'panel' }, h('h2', { text: 'Your catalogue' }), host), productForm((p) => load(p.id)));
+}
+
+function priceForm(p, reload) {
+  const form = h('form', { class: 'inline-form price-form', novalidate: true },
+    field('Price', input('unit_price', { value: p.unit_price, inputmode: 'decimal', 'aria-label': `Price of ${p.name}` })),
+    h('label', { class: 'inline-check' }, h('input', { type: 'checkbox', name: 'active', checked: p.active }), ' Active'),
+    h('button', { type: 'submit', class: 'small', text: 'Save' }));
+  onSubmit(form, async (v) => {
+    await api(`/products/${encodeURIComponent(p.id)}`, { method: 'PATCH', body: { unit_price: v.unit_price, active: form.active.checked }, headers: ifMatch(p) });
+    toast(`${p.sku} saved.`);
+    await reload(p.id);
+  });
+  return form;
+}
+
+function productForm(done) {
   const form = h('form', { class: 'panel stack', id: 'product-form', novalidate: true },
     h('h2', { text: 'Add a catalogue product' }),
     formErrorBox(),
@@ -65,6 +114,7 @@ function productForm() {
     } });
     form.reset();
     toast(`${p.sku} added to the catalogue.`);
+    await done(p);
   });
   return form;
 }

@@ -2,7 +2,7 @@
 // weight and contribution, and the trend over 12 months.
 import { api, ifMatch } from '../api.js';
 import { h, replace, empty, badge, humanize, flash } from '../dom.js';
-import { number, dateTime, date } from '../fmt.js';
+import { number, dateTime, monthYear } from '../fmt.js';
 import { lineChart } from '../charts.js';
 import { field, input, formErrorBox, onSubmit, toast } from '../forms.js';
 import { state } from '../state.js';
@@ -27,7 +27,7 @@ export async function healthTab(ctx) {
       const pts = hist.items || hist.points || hist.history || [];
       if (!pts.length) { replace(trend, empty('No history yet.')); return; }
       const monthly = thin(pts);
-      replace(trend, lineChart(monthly.map((p) => date(p.date || p.day || p.at)), [{ name: 'Score', kind: 'score', values: monthly.map((p) => p.score) }],
+      replace(trend, lineChart(monthly.map((p) => monthYear(p.day || p.date || p.at)), [{ name: 'Score', kind: 'score', values: monthly.map((p) => p.score) }],
         { title: 'Health score, last 12 months', yMax: 100, bands: [{ from: 0, to: 40, kind: 'at_risk' }, { from: 40, to: 70, kind: 'watch' }, { from: 70, to: 100, kind: 'healthy' }] }));
     } catch (e) { replace(trend, empty(e.status === 404 ? 'No history on this server yet.' : e.message)); }
   };

@@ -38,11 +38,15 @@ function portfolio() {
     const items = res.items || [];
     const threshold = (id) => (state.rels.find((r) => r.id === id) || {}).silence_threshold_days || 30;
     const alerts = items.filter((i) => i.status === 'at_risk' || (i.silence_days ?? 0) >= threshold(i.relationship_id));
+    const alertText = (i) => {
+      const w = i.worst_signal;
+      const silent = (i.silence_days ?? 0) >= threshold(i.relationship_id);
+      const worst = worstText(w);
+      if (silent && !(w && w.key === 'silence')) return `No word for ${number(i.silence_days)} days (threshold ${threshold(i.relationship_id)}). ${worst}`;
+      return worst;
+    };
     const alertList = alerts.length ? h('ul', { class: 'alerts', 'aria-label': 'Alerts' }, alerts.map((i) => h('li', { class: `alert alert-${i.status}` },
-      h('strong', {}, h('a', { href: `#/rel/${encodeURIComponent(i.relationship_id)}/health`, text: i.buyer.name })),
-      ' — ',
-      (i.silence_days ?? 0) >= threshold(i.relationship_id) ? `no word for ${number(i.silence_days)} days (threshold ${threshold(i.relationship_id)}). ` : '',
-      worstText(i.worst_signal)))) : null;
+      h('strong', {}, h('a', { href: `#/rel/${encodeURIComponent(i.relationship_id)}/health`, text: i.buyer.name })), ' — ', alertText(i)))) : null;
     const tbl = table([
       { label: 'Customer', cell: (i) => h('a', { href: `#/rel/${encodeURIComponent(i.relationship_id)}/health`, text: i.buyer.name }) },
       { label: 'Status', cell: (i) => badge(i.status) },

@@ -24,14 +24,16 @@ export async function ideasTab(ctx) {
     try {
       const res = await api(`${ctx.base}/ideas?limit=200`);
       const items = res.items || [];
-      const currency = (items.find((i) => i.currency) || {}).currency;
-      const realised = res.realised_value ?? items.filter((i) => i.status === 'implemented').reduce((s, i) => s + Number(i.estimated_value || 0), 0).toFixed(2);
+      const sum = res.summary || {};
+      const currency = sum.currency || (items.find((i) => i.currency) || {}).currency;
+      const realised = sum.realised_value ?? items.filter((i) => i.status === 'implemented').reduce((s, i) => s + Number(i.estimated_value || 0), 0).toFixed(2);
+      const counts = sum.counts || {};
       const fromUs = items.filter((i) => i.author_side === ctx.side).length;
-      replace(summary, `Realised value of implemented ideas: `, h('strong', { text: value(realised, res.currency || currency) }),
+      replace(summary, `Realised value of implemented ideas: `, h('strong', { text: value(realised, currency) }),
         ` · ${fromUs} from you, ${items.length - fromUs} from ${ctx.side === 'buyer' ? 'your supplier' : 'your customer'}`);
       replace(board, COLUMNS.map((st) => {
         const col = items.filter((i) => i.status === st);
-        return h('section', { class: 'column', 'aria-label': humanize(st) }, h('h3', {}, humanize(st), h('span', { class: 'count', text: String(col.length) })),
+        return h('section', { class: 'column', 'aria-label': humanize(st) }, h('h3', {}, humanize(st), h('span', { class: 'count', text: String(counts[st] ?? col.length) })),
           col.length ? col.map((i) => ideaCard(ctx, i, load, threads)) : h('p', { class: 'empty', text: '—' }));
       }));
       if (highlight) flash(byData(board, highlight));
@@ -98,14 +100,17 @@ function ideaForm(ctx, products, done) {
     h('div', { class: 'grid-2' },
       field('Category', select('category', CATEGORIES.map((c) => [c, humanize(c)]))),
       field('Product (optional)', select('product_id', [['', '—'], ...products.map((p) => [p.id, `${p.sku} ${p.name}`])]))),
-    field('Estimated yearly value', input('estimated_value', { inputmode: 'decimal', placeholder: '12000.00' })),
+    h('div', { class: 'grid-2' },
+      field('Estimated yearly value', input('estimated_value', { inputmode: 'decimal', placeholder: '12000.00' })),
+      field('Currency', input('currency', { value: 'EUR', maxlength: 3, autocomplete: 'off' }))),
     h('button', { type: 'submit', class: 'primary', text: 'Propose' }));
   onSubmit(form, async (v) => {
     const body = { title: v.title, body: v.body, category: v.category };
     if (v.product_id) body.product_id = v.product_id;
-    if (v.estimated_value) body.estimated_value = v.estimated_value;
+    if (v.estimated_value) { body.estimated_value = v.estimated_value; body.currency = String(v.currency || '').toUpperCase(); }
     const i = await api(`${ctx.base}/ideas`, { body });
     form.reset();
+    form.currency.value = 'EUR';
     toast('Idea proposed.');
     await done(i);
   });

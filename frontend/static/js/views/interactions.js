@@ -23,7 +23,7 @@ export async function interactionsTab(ctx) {
         { label: 'When', cell: (i) => dateTime(i.occurred_at) },
         { label: 'Kind', cell: (i) => badge(i.kind) },
         { label: 'Initiated by', cell: (i) => humanize(i.initiated_by || '') },
-        { label: 'Participants', cell: (i) => (i.participant_ids || []).map(person).join(', ') || '—' },
+        { label: 'Participants', cell: (i) => (i.participants ? i.participants.map((x) => `${x.name} (${humanize(x.side)}, ${humanize(x.department)})`) : (i.participant_ids || []).map(person)).join(', ') || '—' },
         { label: 'Summary', cell: (i) => h('span', { class: 'pre', text: i.summary || '' }) },
       ], items, { rowId: (i) => i.id }) : empty('No interactions logged.'));
       if (highlight) flash(byData(host, highlight));

@@ -42,18 +42,34 @@ export async function plansTab(ctx) {
 function planCard(ctx, p, reload, threads) {
   const mine = p.author_id === state.me.id || (state.users.get(p.author_id) || {}).org_id === state.me.org_id;
   const extra = h('div', { class: 'plan-extra' });
+  const body = h('div', { class: 'plan-body' }, p.body ? markdown(p.body) : null);
   const buttons = [];
+  // Lists carry no body: reading a plan is a request of its own (and, for a
+  // confidential plan, an entry in its access log), made when a person opens it.
+  const open = async () => {
+    try {
+      const full = await api(`${ctx.base}/plans/${encodeURIComponent(p.id)}`);
+      Object.assign(p, full);
+      replace(body, markdown(full.body || ''));
+      readBtn.hidden = true;
+    } catch (e) { replace(body, empty(e.message)); }
+  };
+  const readBtn = h('button', { type: 'button', class: 'small read-plan', text: 'Read plan', hidden: !!p.body, onclick: open });
+  buttons.push(readBtn);
   if (mine) {
     buttons.push(h('button', { type: 'button', class: 'link', text: 'Access log', onclick: async () => {
       try {
         const log = await listAll(`${ctx.base}/plans/${encodeURIComponent(p.id)}/access-log`, 500);
         replace(extra, h('h4', { text: 'Who read it' }), log.length ? table([
-          { label: 'Reader', cell: (e) => userName(e.user_id || e.reader_id) },
+          { label: 'Reader', cell: (e) => e.user_name || userName(e.user_id) },
           { label: 'When', cell: (e) => dateTime(e.at || e.read_at || e.created_at) },
         ], log) : empty('Nobody has read it yet.'));
       } catch (e) { replace(extra, empty(e.message)); }
     } }));
-    buttons.push(h('button', { type: 'button', class: 'link', text: 'Edit', onclick: () => replace(extra, planForm(ctx, p, () => reload(p.id))) }));
+    buttons.push(h('button', { type: 'button', class: 'link', text: 'Edit', onclick: async () => {
+      if (!readBtn.hidden) await open();
+      replace(extra, planForm(ctx, p, () => reload(p.id)));
+    } }));
   }
   const showComments = () => { threads.add(p.id); replace(extra, commentThread(ctx, 'plan', p.id)); };
   buttons.push(h('button', { type: 'button', class: 'link comments-toggle', text: 'Comments', onclick: showComments }));
@@ -63,7 +79,7 @@ function planCard(ctx, p, reload, threads) {
     h('p', { class: 'muted', text: `${date(p.horizon_start)} – ${date(p.horizon_end)} · by ${userName(p.author_id)}` }),
     (p.tags || []).length ? h('p', { class: 'tags' }, p.tags.map((t) => h('span', { class: 'tag', text: t }))) : null,
     p.confidential ? h('p', { class: 'readers', text: `Readers: ${(p.reader_ids || []).map(userName).join(', ') || 'none'}` }) : null,
-    markdown(p.body),
+    body,
     h('div', { class: 'card-actions' }, buttons), extra);
 }
 

@@ -1,19 +1,19 @@
 // Service: after-sales tickets with SLA countdowns (first response, resolution)
 // and breach badges; each side's status actions; opening a ticket.
-import { api, ifMatch, listAll } from '../api.js';
+import { api, ifMatch } from '../api.js';
 import { h, replace, empty, flash, byData, badge, humanize } from '../dom.js';
-import { relative, dateTime } from '../fmt.js';
-import { field, input, select, textarea, formErrorBox, onSubmit, toast } from '../forms.js';
-import { userName } from '../state.js';
+import { relative, dateTime, number } from '../fmt.js';
+import { field, input, select, textarea, formErrorBox, onSubmit, toast, showErrors } from '../forms.js';
+import { userName, usersOf } from '../state.js';
 import { commentThread } from './comments.js';
 
 const TYPES = ['installation', 'application_help', 'repair', 'maintenance', 'complaint', 'question'];
 const SEVERITIES = ['low', 'normal', 'high', 'critical'];
 
 /** sla describes one SLA clock: met, breached, or a countdown. */
-export function sla(label, due, doneAt, met, now = Date.now()) {
+export function sla(label, due, doneAt, met, breached, now = Date.now()) {
   if (!due) return null;
-  if (met === false || (!doneAt && new Date(due).getTime() < now)) {
+  if (breached || met === false || (!doneAt && new Date(due).getTime() < now)) {
     return h('span', { class: 'sla breach' }, badge('breached', `${label} breached`), doneAt ? '' : ` ${relative(due, now)}`);
   }
   if (doneAt || met === true) return h('span', { class: 'sla met' }, badge('met', `${label} met`));
@@ -34,10 +34,13 @@ export async function serviceTab(ctx) {
   const open = new Set();
   const load = async (highlight) => {
     try {
-      const items = await listAll(`${ctx.base}/tickets`, 300);
-      const complaints = items.filter((t) => t.type === 'complaint');
-      const breached = items.filter((t) => t.sla_met && (t.sla_met.first_response === false || t.sla_met.resolution === false)).length;
-      replace(summary, `${items.filter((t) => !['resolved', 'closed'].includes(t.status)).length} open · ${complaints.length} complaints · ${breached} with a breached SLA`);
+      const res = await api(`${ctx.base}/tickets?limit=200`);
+      const items = res.items || [];
+      const c = (res.summary && res.summary.complaints) || { count: items.filter((t) => t.type === 'complaint').length };
+      const breached = items.filter((t) => t.first_response_breached || t.resolution_breached || (t.sla_met && (t.sla_met.first_response === false || t.sla_met.resolution === false))).length;
+      replace(summary, `${items.filter((t) => !['resolved', 'closed'].includes(t.status)).length} open · ${c.count} complaints`,
+        c.open !== undefined ? ` (${c.open} open${c.mean_resolution_hours ? `, resolved in ${number(c.mean_resolution_hours, 1)} h on average` : ''})` : '',
+        ` · ${breached} with a breached SLA`);
       replace(host, items.length ? items.map((t) => ticketCard(ctx, t, load, open)) : empty('No tickets.'));
       if (highlight) flash(byData(host, highlight));
     } catch (e) { replace(host, empty(e.status === 404 ? 'Service tickets are not available on this server yet.' : e.message)); }
@@ -63,12 +66,28 @@ function ticketCard(ctx, t, reload, open) {
   if (open.has(t.id)) showComments();
   const m = t.sla_met || {};
   return h('article', { class: ['card', 'ticket', `sev-${t.severity}`], dataset: { id: t.id } },
-    h('div', { class: 'card-head' }, h('h3', { text: t.title }), badge(t.status)),
+    h('div', { class: 'card-head' }, h('h3', {}, t.number ? h('span', { class: 'muted', text: `${t.number} · ` }) : null, t.title), badge(t.status)),
     h('p', { class: 'muted' }, badge(t.severity), ' ', humanize(t.type), ` · opened ${dateTime(t.created_at)}`, t.assignee_id ? ` · ${userName(t.assignee_id)}` : ''),
-    h('p', { class: 'slas' }, sla('First response', t.first_response_due_at, t.first_responded_at, m.first_response), ' ', sla('Resolution', t.resolution_due_at, t.resolved_at, m.resolution)),
+    h('p', { class: 'slas' }, sla('First response', t.first_response_due_at, t.first_responded_at, m.first_response, t.first_response_breached), ' ',
+      sla('Resolution', t.resolution_due_at, t.resolved_at, m.resolution, t.resolution_breached)),
+    ctx.side === 'supplier' && !['closed'].includes(t.status) ? assignForm(ctx, t, reload) : null,
     t.body ? h('p', { class: 'ticket-body', text: t.body }) : null,
     h('div', { class: 'card-actions' }, acts, h('button', { type: 'button', class: 'link', text: 'Comments', onclick: showComments })),
     extra);
+}
+
+function assignForm(ctx, t, reload) {
+  const people = usersOf(ctx.rel.supplier.id);
+  const sel = select('assignee_id', [['', 'Unassigned'], ...people.map((u) => [u.id, u.name])], { class: 'assignee' });
+  sel.value = t.assignee_id || '';
+  const form = h('form', { class: 'inline-form assign-form', novalidate: true }, field('Assignee', sel));
+  sel.addEventListener('change', async () => {
+    try {
+      await api(`${ctx.base}/tickets/${encodeURIComponent(t.id)}`, { method: 'PATCH', body: { assignee_id: sel.value || null }, headers: ifMatch(t) });
+      await reload(t.id);
+    } catch (e) { showErrors(form, e); }
+  });
+  return form;
 }
 
 function ticketForm(ctx, done) {
