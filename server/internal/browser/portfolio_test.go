@@ -117,7 +117,7 @@ func TestScreenshotsOfMainViews(t *testing.T) {
 		buy.waitFor("buyer home", `document.querySelector('.card-title') && !document.querySelector('main [aria-busy=true]')`)
 		buy.shot("buyer-home-" + size.name)
 		buy.click(".card-title")
-		buy.waitFor("orders", `document.querySelector('#catalogue li.product')`)
+		buy.waitFor("orders", `document.querySelector('#orders-list > *') && document.querySelector('#catalogue > *')`)
 		buy.shot("buyer-orders-" + size.name)
 	}
 	t.Logf("screenshots in %s", artifacts(t))
