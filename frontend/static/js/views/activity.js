@@ -12,6 +12,9 @@ const VERBS = {
   'idea.created': 'proposed an idea', 'idea.status_changed': 'moved an idea', 'comment.created': 'commented',
   'ticket.opened': 'opened a ticket', 'ticket.status_changed': 'moved a ticket', 'promise.created': 'made a promise',
   'promise.resolved': 'resolved a promise', 'interaction.logged': 'logged an interaction', 'health.alert': 'Health alert',
+  'relationship.created': 'started the relationship', 'relationship.updated': 'changed the relationship settings', 'user.added': 'added a colleague',
+  'comment.edited': 'edited a comment', 'comment.deleted': 'deleted a comment', 'ticket.sla_breached': 'noted a missed SLA on a ticket',
+  'promise.renegotiated': 'renegotiated a promise', 'product.updated': 'updated a product',
 };
 
 /** describe turns an event into one sentence. */
@@ -23,7 +26,7 @@ export function describe(ev) {
     return `Health alert: ${what}${d.next_step ? `. Next step: ${d.next_step}` : ''}`;
   }
   const who = ev.actor_id ? userName(ev.actor_id) : 'Someone';
-  let s = `${who} ${VERBS[ev.type] || ev.type}`;
+  let s = `${who} ${VERBS[ev.type] || humanize(ev.type.replace('.', ' ')).toLowerCase()}`;
   const label = d.number || d.title || d.sku || '';
   if (label) s += ` ${label}`;
   if (d.from && d.to) s += ` (${humanize(d.from)} → ${humanize(d.to)})`;

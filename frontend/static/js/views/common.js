@@ -57,15 +57,39 @@ export function facts(obj, skip = []) {
   return h('dl', { class: 'facts' }, rows);
 }
 
-/** scorecard shows the supplier's performance facts for a buyer. */
+function ratio(done, total) {
+  if (!total) return '—';
+  return `${number(done)} of ${number(total)} (${percent(done / total)})`;
+}
+
+function minutes(m) {
+  if (m === null || m === undefined) return '—';
+  return m < 90 ? `${number(m)} min` : `${number(m / 60, 1)} h`;
+}
+
+function tile(label, value, hint) {
+  return h('div', { class: 'kpi' }, h('span', { class: 'kpi-label', text: label }), h('strong', { class: 'kpi-value', text: value }), hint ? h('small', { class: 'muted', text: hint }) : null);
+}
+
+/** scorecard shows the supplier's performance facts for a buyer: the totals
+ * as tiles and the months as a table (facts only, never the health score). */
 export function scorecard(sc) {
-  const months = sc.months || sc.monthly || [];
-  const parts = [facts(sc, ['months', 'monthly'])];
-  if (Array.isArray(months) && months.length) {
-    const keys = [...new Set(months.flatMap((m) => Object.keys(m).filter((k) => k !== 'month' && k !== 'period' && (m[k] === null || typeof m[k] !== 'object'))))];
-    parts.push(table(
-      [{ label: 'Month', cell: (m) => period(m.month || m.period) }, ...keys.map((k) => ({ label: humanize(k), class: 'num', cell: (m) => factValue(k, m[k]) }))],
-      months, { caption: 'Month by month' }));
-  }
-  return h('div', { class: 'scorecard' }, parts);
+  const t = sc.totals;
+  const months = sc.months || [];
+  if (!t) return h('div', { class: 'scorecard' }, facts(sc, ['months']));
+  const tiles = h('div', { class: 'kpis' },
+    tile('On-time delivery', t.deliveries ? percent(t.delivered_on_time / t.deliveries) : '—', `${number(t.delivered_on_time)} of ${number(t.deliveries)} deliveries`),
+    tile('Promises kept', t.promises_kept + t.promises_broken ? percent(t.promises_kept / (t.promises_kept + t.promises_broken)) : '—', `${number(t.promises_kept)} kept, ${number(t.promises_broken)} broken`),
+    tile('Service SLAs met', t.sla_deadlines ? percent(t.sla_met / t.sla_deadlines) : '—', `${number(t.sla_met)} of ${number(t.sla_deadlines)} deadlines`),
+    tile('Median response', minutes(t.median_response_minutes), 'to tickets and comments'),
+    tile('Ideas accepted', `${number(t.buyer_ideas_accepted)} / ${number(t.supplier_ideas_accepted)}`, `of ${number(t.ideas_from_buyer)} from you and ${number(t.ideas_from_supplier)} from the supplier`));
+  const tbl = months.length ? table([
+    { label: 'Month', cell: (m) => period(m.month) },
+    { label: 'On time', class: 'num', cell: (m) => ratio(m.delivered_on_time, m.deliveries) },
+    { label: 'Promises kept / broken', class: 'num', cell: (m) => `${number(m.promises_kept)} / ${number(m.promises_broken)}` },
+    { label: 'SLAs met', class: 'num', cell: (m) => ratio(m.sla_met, m.sla_deadlines) },
+    { label: 'Median response', class: 'num', cell: (m) => minutes(m.median_response_minutes) },
+    { label: 'Ideas (yours / theirs)', class: 'num', cell: (m) => `${number(m.ideas_from_buyer)} / ${number(m.ideas_from_supplier)}` },
+  ], months.slice().reverse(), { caption: `Month by month, ${period(sc.from)} – ${period(sc.to)}` }) : null;
+  return h('div', { class: 'scorecard' }, tiles, tbl);
 }
