@@ -15,6 +15,7 @@ import (
 func TestRefreshKeepsWorkAndInvitationAccepted(t *testing.T) {
 	s := newServer(t, func(c *config.Config) { c.AccessTTL = 10 * time.Second })
 	f := s.Seed()
+	requireAreas(t, s, f.Supplier.Admin.Token, f.BuyerA.Admin.Token, f.RelA)
 
 	sup := openPage(t, s.URL, "supplier", 1280, 800)
 	sup.login(f.Supplier.Admin.User.Email, f.Password)

@@ -26,7 +26,20 @@ func newDemo(t *testing.T) *demoWorld {
 	if err != nil {
 		t.Fatalf("demo seed: %v", err)
 	}
-	return &demoWorld{Server: s, Logins: logins}
+	d := &demoWorld{Server: s, Logins: logins}
+	sup := d.token(t, supplierEmail)
+	rels := d.Call("GET", "/relationships", sup, nil).Expect(t, 200).Items(t)
+	contoso := ""
+	for _, r := range rels {
+		if r["buyer"].(map[string]any)["name"] == "Contoso Foods" {
+			contoso = r["id"].(string)
+		}
+	}
+	if contoso == "" {
+		t.Fatal("the demo has no Contoso Foods relationship")
+	}
+	requireAreas(t, s, sup, d.token(t, "jonas.weber@contoso-foods.example"), contoso)
+	return d
 }
 
 // token signs in through the API.
