@@ -10,16 +10,18 @@ import { section } from './common.js';
 
 const DEPARTMENTS = ['sales', 'engineering', 'production', 'service', 'purchasing', 'finance', 'management', 'other'];
 
-/** adminSections returns the sections the signed-in person may use. */
+/** adminSections returns the sections the signed-in person may use: small
+ * ones side by side (grid) and wide ones below (wide). */
 export function adminSections() {
-  const out = [];
+  const grid = [];
+  const wide = [];
   const supplier = state.rels.some((r) => r.my_side === 'supplier') || state.rels.length === 0;
   const admin = state.me.role === 'admin';
-  if (supplier) out.push(myPromises());
-  if (supplier && admin) out.push(inviteForm());
-  if (supplier) out.push(catalogue());
-  if (admin) out.push(team());
-  return out;
+  if (supplier) grid.push(myPromises());
+  if (supplier && admin) grid.push(inviteForm());
+  if (supplier) wide.push(catalogue());
+  if (admin) wide.push(team());
+  return { grid, wide };
 }
 
 function inviteForm() {
@@ -72,7 +74,8 @@ function catalogue() {
     } catch (e) { replace(host, empty(e.status === 404 ? 'The catalogue is not available on this server yet.' : e.message)); }
   };
   load();
-  return h('div', {}, h('section', { class: 'panel' }, h('h2', { text: 'Your catalogue' }), host), productForm((p) => load(p.id)));
+  const add = h('details', { class: 'add-product' }, h('summary', { text: 'Add a product' }), productForm((p) => load(p.id)));
+  return h('section', { class: 'panel', id: 'catalogue-section' }, h('h2', { text: 'Your catalogue' }), host, add);
 }
 
 function priceForm(p, reload) {
@@ -89,8 +92,7 @@ function priceForm(p, reload) {
 }
 
 function productForm(done) {
-  const form = h('form', { class: 'panel stack', id: 'product-form', novalidate: true },
-    h('h2', { text: 'Add a catalogue product' }),
+  const form = h('form', { class: 'stack product-form', id: 'product-form', novalidate: true },
     formErrorBox(),
     h('div', { class: 'grid-2' },
       field('SKU', input('sku', { required: true, maxlength: 64, autocomplete: 'off' })),

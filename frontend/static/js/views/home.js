@@ -19,7 +19,7 @@ export async function showHome(main) {
   if (buyerRels.length) sections.push(...buyerHome(buyerRels));
   if (!state.rels.length) parts.push(empty('You have no relationships yet. An invitation starts one.'));
   const admin = adminSections();
-  replace(main, ...parts, ...sections, admin.length ? h('div', { class: 'admin-grid' }, admin) : null);
+  replace(main, ...parts, ...sections, admin.grid.length ? h('div', { class: 'admin-grid' }, admin.grid) : null, ...admin.wide);
   const off = live.onEvent((relId, ev) => {
     if (ev.type === 'health.alert' || /^order\.|^ticket\.|^promise\./.test(ev.type)) for (const s of sections) s.reload && s.reload();
   });
