@@ -21,7 +21,8 @@ export async function forecastsTab(ctx) {
     replace(chartHost, lineChart(ps.map((p) => period(p.period)), [
       { name: 'Forecast', kind: 'forecast', values: ps.map((p) => p.forecast) },
       { name: 'Commit', kind: 'commit', values: ps.map((p) => p.commit) },
-      { name: 'Actual', kind: 'actual', values: ps.map((p) => p.actual) },
+      // A month that has not ended has no actual yet; drawing 0 there would mislead.
+      { name: 'Actual', kind: 'actual', values: ps.map((p) => (p.period > thisMonth() ? null : p.actual)) },
     ], { title: `${it.sku || ''} ${it.name || ''}: forecast vs commit vs actual`.trim() }));
   };
   picker.addEventListener('change', drawChart);
@@ -54,6 +55,11 @@ export async function forecastsTab(ctx) {
       ctx.side === 'buyer' ? csvUpload(ctx, () => load()) : null,
       revisionForm(ctx, products, () => load())));
   return { node, onEvent: (ev) => load((ev.data && ev.data.product_id) || '') };
+}
+
+function thisMonth() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
 }
 
 function productTable(it) {

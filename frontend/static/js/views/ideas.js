@@ -86,7 +86,7 @@ function ideaCard(ctx, i, reload, threads) {
     h('h4', { text: i.title }),
     h('p', { class: 'muted' }, badge(i.category), ' ', i.author_side === ctx.side ? 'from you' : `from the ${i.author_side}`, i.author_id ? ` · ${userName(i.author_id)}` : ''),
     i.body ? h('p', { class: 'idea-body', text: i.body }) : null,
-    h('p', {}, 'Estimated value: ', h('strong', { text: value(i.estimated_value, i.currency) }), ' / year'),
+    i.estimated_value ? h('p', {}, 'Estimated value: ', h('strong', { text: value(i.estimated_value, i.currency) }), ' a year') : h('p', { class: 'muted', text: 'Value not estimated' }),
     h('div', { class: 'card-actions' }, acts, h('button', { type: 'button', class: 'link comments-toggle', text: 'Comments', onclick: showComments })),
     extra);
 }
