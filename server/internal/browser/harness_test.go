@@ -312,3 +312,28 @@ func jsString(s string) string {
 }
 
 func navigate(url string) chromedp.Action[chromedp.Void] { return chromedp.Navigate(url) }
+
+// assertAccessible checks what a keyboard or screen-reader user depends on:
+// every visible form control has a label, every button and link a name, and no
+// element is wider than the viewport (nothing cut off on a phone).
+func (p *Page) assertAccessible(where string) {
+	p.t.Helper()
+	problems := evalAs[[]string](p, `(() => {
+		const out = [];
+		const visible = (e) => e.offsetParent !== null || e.getClientRects().length > 0;
+		const named = (e) => (e.getAttribute('aria-label') || '').trim() || (e.labels && [...e.labels].some(l => l.textContent.trim()));
+		for (const e of document.querySelectorAll('main input, main select, main textarea')) {
+			if (e.type === 'hidden' || !visible(e)) continue;
+			if (!named(e)) out.push('unlabelled ' + e.tagName.toLowerCase() + ' name=' + e.name);
+		}
+		for (const e of document.querySelectorAll('button, a[href]')) {
+			if (!visible(e)) continue;
+			if (!(e.textContent.trim() || (e.getAttribute('aria-label') || '').trim())) out.push('nameless ' + e.tagName.toLowerCase());
+		}
+		if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('page wider than the viewport: ' + document.documentElement.scrollWidth + ' > ' + window.innerWidth);
+		return out;
+	})()`)
+	for _, pr := range problems {
+		p.t.Errorf("%s: %s: %s", p.name, where, pr)
+	}
+}

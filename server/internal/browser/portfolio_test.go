@@ -124,11 +124,13 @@ func TestScreenshotsOfMainViews(t *testing.T) {
 			sup.visit("#/rel/" + rel + "/" + tab)
 			sup.waitFor(tab, `document.querySelector('#tablink-`+tab+`.active') && document.querySelector('.tab-panel > *') && !document.querySelector('.tab-panel [aria-busy=true]')`)
 			sup.shot("supplier-" + tab + "-" + size.name)
+			sup.assertAccessible(tab)
 		}
 		buy := openPage(t, d.URL, "buyer-"+size.name, size.w, size.h)
 		buy.login("jonas.weber@contoso-foods.example", demo.Password)
 		buy.waitFor("buyer home", `document.querySelector('.card-title') && !document.querySelector('main [aria-busy=true]')`)
 		buy.shot("buyer-home-" + size.name)
+		buy.assertAccessible("buyer home")
 		buy.click(".card-title")
 		buy.waitFor("orders", `document.querySelector('#orders-list > *') && document.querySelector('#catalogue > *')`)
 		buy.shot("buyer-orders-" + size.name)

@@ -37,6 +37,10 @@ export async function initNotifications() {
   if (!bell.dataset.wired) {
     bell.dataset.wired = '1';
     bell.addEventListener('click', toggle);
+    document.addEventListener('keydown', (e) => {
+      const panel = document.getElementById('notes');
+      if (e.key === 'Escape' && !panel.hidden) { panel.hidden = true; bell.setAttribute('aria-expanded', 'false'); bell.focus(); }
+    });
     live.onNotification((n) => {
       const ev = n.event || {};
       count(n.relationship_id || ev.relationship_id, ev, n);
