@@ -35,7 +35,7 @@ export async function plansTab(ctx) {
     } catch (e) { replace(host, empty(e.status === 404 ? 'Plans are not available on this server yet.' : e.message)); }
   };
   await load();
-  const node = h('div', { class: 'plans' }, planForm(ctx, null, (p) => load(p.id)), h('section', { class: 'panel' }, h('h2', { text: 'Plans' }), host));
+  const node = h('div', { class: 'plans' }, h('section', { class: 'panel' }, h('h2', { text: 'Plans' }), host), planForm(ctx, null, (p) => load(p.id)));
   return { node, onEvent: (ev) => load((ev.data && ev.data.plan_id) || ev.subject_id) };
 }
 
@@ -76,7 +76,7 @@ function planCard(ctx, p, reload, threads) {
   if (threads.has(p.id)) showComments();
   return h('article', { class: 'card plan', dataset: { id: p.id } },
     h('div', { class: 'card-head' }, h('h3', { text: p.title }), p.confidential ? badge('confidential', 'Confidential') : badge('shared', 'Shared')),
-    h('p', { class: 'muted', text: `${date(p.horizon_start)} – ${date(p.horizon_end)} · by ${userName(p.author_id)}` }),
+    h('p', { class: 'muted', text: `${p.horizon_start || p.horizon_end ? `${date(p.horizon_start)} – ${date(p.horizon_end)}` : 'No horizon'} · by ${userName(p.author_id)}` }),
     (p.tags || []).length ? h('p', { class: 'tags' }, p.tags.map((t) => h('span', { class: 'tag', text: t }))) : null,
     p.confidential ? h('p', { class: 'readers', text: `Readers: ${(p.reader_ids || []).map(userName).join(', ') || 'none'}` }) : null,
     body,
@@ -100,6 +100,11 @@ function planForm(ctx, plan, done) {
       h('div', { class: 'checks' }, people.map((u) => h('label', {}, h('input', { type: 'checkbox', name: 'reader', value: u.id, checked: readers.has(u.id) }), ` ${u.name}`))),
       h('p', { class: 'field-error', role: 'alert' })),
     h('button', { type: 'submit', class: 'primary', text: plan ? 'Save plan' : 'Share plan' }));
+  // Readers matter only for a confidential plan.
+  const readersBox = form.querySelector('.readers-field');
+  const syncReaders = () => { readersBox.hidden = !form.confidential.checked; };
+  form.confidential.addEventListener('change', syncReaders);
+  syncReaders();
   onSubmit(form, async (v) => {
     const body = {
       title: v.title, body: v.body, horizon_start: v.horizon_start || null, horizon_end: v.horizon_end || null,
@@ -110,7 +115,7 @@ function planForm(ctx, plan, done) {
     const res = plan
       ? await api(`${ctx.base}/plans/${encodeURIComponent(plan.id)}`, { method: 'PATCH', body, headers: ifMatch(plan) })
       : await api(`${ctx.base}/plans`, { body });
-    if (!plan) form.reset();
+    if (!plan) { form.reset(); syncReaders(); }
     toast(plan ? 'Plan saved.' : 'Plan shared.');
     await done(res);
   });
