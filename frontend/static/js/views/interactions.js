@@ -1,6 +1,6 @@
 // Interactions: meetings, calls, visits, emails and trainings, with who took part
 // (and their department) and who initiated them.
-import { api, listAll } from '../api.js';
+import { api } from '../api.js';
 import { h, replace, empty, flash, byData, badge, table, humanize } from '../dom.js';
 import { dateTime } from '../fmt.js';
 import { field, input, select, textarea, formErrorBox, onSubmit, toast } from '../forms.js';
@@ -18,8 +18,13 @@ export async function interactionsTab(ctx) {
   const host = h('div', { id: 'interactions' });
   const load = async (highlight) => {
     try {
-      const items = await listAll(`${ctx.base}/interactions`, 300);
-      replace(host, items.length ? table([
+      const res = await api(`${ctx.base}/interactions?limit=200`);
+      const items = res.items || [];
+      const byDept = (res.summary && res.summary.by_department) || [];
+      // Who meets the customer: engineers and production, not only sales.
+      const who = byDept.length ? h('div', { class: 'dept-summary' }, h('h3', { text: 'Who meets whom (by department)' }),
+        h('ul', { class: 'chips' }, byDept.map((d) => h('li', { class: `chip side-${d.side}` }, `${humanize(d.side)} · ${humanize(d.department)}: `, h('strong', { text: String(d.interactions) }))))) : null;
+      replace(host, who, items.length ? table([
         { label: 'When', cell: (i) => dateTime(i.occurred_at) },
         { label: 'Kind', cell: (i) => badge(i.kind) },
         { label: 'Initiated by', cell: (i) => humanize(i.initiated_by || '') },
