@@ -73,9 +73,12 @@ function catalogue() {
       if (highlight) flash(byData(host, highlight));
     } catch (e) { replace(host, empty(e.status === 404 ? 'The catalogue is not available on this server yet.' : e.message)); }
   };
-  load();
   const add = h('details', { class: 'add-product' }, h('summary', { text: 'Add a product' }), productForm((p) => load(p.id)));
-  return h('section', { class: 'panel', id: 'catalogue-section' }, h('h2', { text: 'Your catalogue' }), host, add);
+  // Folded by default: the home page is about customers; the catalogue loads when opened.
+  const box = h('details', { class: 'panel fold', id: 'catalogue-section' }, h('summary', {}, h('h2', { text: 'Your catalogue' })), host, add);
+  let loaded = false;
+  box.addEventListener('toggle', () => { if (box.open && !loaded) { loaded = true; load(); } });
+  return box;
 }
 
 function priceForm(p, reload) {
@@ -123,7 +126,7 @@ function productForm(done) {
 
 function team() {
   const org = state.me.org_id;
-  const list = section('Your team', async () => {
+  const list = section('Members', async () => {
     const users = await listAll(`/orgs/${encodeURIComponent(org)}/users`);
     if (!users.length) return empty('Nobody yet.');
     return table([
@@ -151,5 +154,5 @@ function team() {
     list.reload();
   });
   list.append(form);
-  return list;
+  return h('details', { class: 'panel fold', id: 'team-section' }, h('summary', {}, h('h2', { text: 'Your team' })), list);
 }
