@@ -99,13 +99,16 @@ function buyerHome(rels) {
   const promises = section('Promises made to you', async () => {
     const rows = await acrossRels(rels, '/promises', () => true);
     if (!rows.length) return empty('No promises yet.');
-    rows.sort((a, b) => String(a.item.due_date).localeCompare(String(b.item.due_date)));
+    // Open promises first (soonest due), then the latest outcomes.
+    const open = rows.filter((x) => x.item.status === 'open').sort((a, b) => String(a.item.due_date).localeCompare(String(b.item.due_date)));
+    const done = rows.filter((x) => x.item.status !== 'open').sort((a, b) => String(b.item.due_date).localeCompare(String(a.item.due_date)));
+    rows.splice(0, rows.length, ...open, ...done);
     return table([
       { label: 'Promise', cell: (x) => x.item.description },
       { label: 'Supplier', cell: (x) => partner(x.rel).name },
-      { label: 'Due', cell: (x) => date(x.item.due_date) },
+      { label: 'Due', cell: (x) => h('span', { class: x.item.overdue ? 'overdue' : '', text: date(x.item.due_date) }) },
       { label: 'Outcome', cell: (x) => badge(x.item.status) },
-    ], rows.slice(0, 20), { rowId: (x) => x.item.id });
+    ], rows.slice(0, 12), { rowId: (x) => x.item.id });
   });
   const cards = rels.map((r) => section(`Scorecard — ${partner(r).name}`, async () => scorecard(await api(`/relationships/${encodeURIComponent(r.id)}/scorecard`))));
   return [suppliers, orders, tickets, promises, ...cards];
