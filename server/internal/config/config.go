@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ type Config struct {
 	DataDir        string        // RAPPORT_DATA_DIR: SQLite database and generated secrets.
 	DatabaseURL    string        // RAPPORT_DATABASE_URL: empty for SQLite, postgres://… for PostgreSQL.
 	JWTSecret      string        // RAPPORT_JWT_SECRET: HS256 key; generated once into the data folder when empty.
-	PublicOrigin   string        // RAPPORT_PUBLIC_ORIGIN: the origin browsers use; websocket Origin must match.
+	PublicOrigin   string        // RAPPORT_PUBLIC_ORIGIN: the origin browsers use (default http://RAPPORT_ADDR); websocket Origin must match.
 	AllowedOrigins []string      // RAPPORT_ALLOWED_ORIGINS: extra accepted websocket/CORS origins, comma separated.
 	SQLiteSync     string        // RAPPORT_SQLITE_SYNCHRONOUS: FULL (default, durable) or NORMAL.
 	AccessTTL      time.Duration // RAPPORT_ACCESS_TTL: access token lifetime, at most 15m.
@@ -38,7 +39,6 @@ func Default() Config {
 	return Config{
 		Addr:           "127.0.0.1:8080",
 		DataDir:        "data",
-		PublicOrigin:   "http://127.0.0.1:8080",
 		SQLiteSync:     "FULL",
 		AccessTTL:      15 * time.Minute,
 		RefreshTTL:     30 * 24 * time.Hour,
@@ -47,6 +47,7 @@ func Default() Config {
 		LoginPerMinute: 10,
 		LogLevel:       "info",
 		JobInterval:    time.Minute,
+		PublicOrigin:   "http://127.0.0.1:8080",
 	}
 }
 
@@ -54,6 +55,7 @@ func Default() Config {
 // then the process environment, which wins.
 func Load(path string) (Config, error) {
 	cfg := Default()
+	cfg.PublicOrigin = "" // derived from the address unless set
 	if path != "" {
 		vars, err := readEnvFile(path)
 		if err != nil {
@@ -66,6 +68,7 @@ func Load(path string) (Config, error) {
 	if err := cfg.apply(os.LookupEnv); err != nil {
 		return cfg, fmt.Errorf("environment: %w", err)
 	}
+	cfg.defaultOrigin()
 	return cfg, cfg.Validate()
 }
 
@@ -147,8 +150,25 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 	return errors.Join(errs...)
 }
 
+// defaultOrigin derives the public origin from the listen address when it is not
+// set, so a server moved to another port still accepts its own page's websockets.
+func (c *Config) defaultOrigin() {
+	if c.PublicOrigin != "" {
+		return
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	c.PublicOrigin = "http://" + net.JoinHostPort(host, port)
+}
+
 // Validate reports every setting that cannot work.
 func (c *Config) Validate() error {
+	c.defaultOrigin()
 	var errs []error
 	if c.Addr == "" {
 		errs = append(errs, errors.New("RAPPORT_ADDR is empty"))

@@ -56,3 +56,14 @@ func TestLogValueMasksSecrets(t *testing.T) {
 		t.Fatalf("secrets logged: %s", s)
 	}
 }
+
+func TestPublicOriginFollowsTheListenAddress(t *testing.T) {
+	t.Setenv("RAPPORT_ADDR", "0.0.0.0:9200")
+	cfg, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PublicOrigin != "http://localhost:9200" {
+		t.Fatalf("origin = %q", cfg.PublicOrigin)
+	}
+}

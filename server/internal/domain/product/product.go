@@ -56,3 +56,12 @@ func (p *Product) Validate() error {
 	v.Check(p.ExpectedLifeYears >= 0 && p.ExpectedLifeYears <= 100, "service_plan.expected_life_years", "must be between 0 and 100")
 	return v.Err()
 }
+
+// Priced is a product as one relationship sees it: UnitPrice holds the price
+// that applies to that customer (the contract price when Contract is true) and
+// ListPrice the catalogue price.
+type Priced struct {
+	Product
+	ListPrice money.Amount
+	Contract  bool
+}

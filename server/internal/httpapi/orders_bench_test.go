@@ -1,0 +1,70 @@
+package httpapi_test
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/rapport/rapport/server/internal/testutil"
+)
+
+// benchOrders prepares relationship A with 300 orders of three lines, half of
+// them acknowledged (so they carry a delivery promise), and returns one order id.
+func benchOrders(b *testing.B, db testutil.DB) (*testutil.Server, *testutil.Fixture, string) {
+	s := testutil.NewServer(b, db)
+	f := s.Seed()
+	c := newCatalogue(b, s, f)
+	var id string
+	for i := 0; i < 300; i++ {
+		r := s.Call("POST", "/relationships/"+f.RelA+"/orders", f.BuyerA.Member.Token, orderBody(line(c.Part, i+1), line(c.Cheap, 3), line(c.Machine, 1)))
+		o := r.Expect(b, 201).JSON(b)
+		id = o["id"].(string)
+		if i%2 == 0 {
+			s.Call("POST", "/relationships/"+f.RelA+"/orders/"+id+"/acknowledge", f.Supplier.Member.Token, map[string]any{"promised_date": day(30)}).Expect(b, 200)
+		}
+	}
+	return s, f, id
+}
+
+// get fetches path raw (no spec check: that is the test's job, not the benchmark's).
+func get(b *testing.B, s *testutil.Server, token, path string) {
+	req, _ := http.NewRequest("GET", s.URL+"/api/v1"+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := s.Client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		b.Fatalf("status %d", res.StatusCode)
+	}
+}
+
+// BenchmarkOrderRead: GET one order with lines, history and its promise.
+func BenchmarkOrderRead(b *testing.B) {
+	for _, db := range testutil.Databases(b) {
+		b.Run(db.Name, func(b *testing.B) {
+			s, f, id := benchOrders(b, db)
+			path := "/relationships/" + f.RelA + "/orders/" + id
+			b.ResetTimer()
+			for b.Loop() {
+				get(b, s, f.BuyerA.Member.Token, path)
+			}
+		})
+	}
+}
+
+// BenchmarkOrderList50: GET a page of 50 orders with their lines.
+func BenchmarkOrderList50(b *testing.B) {
+	for _, db := range testutil.Databases(b) {
+		b.Run(db.Name, func(b *testing.B) {
+			s, f, _ := benchOrders(b, db)
+			path := "/relationships/" + f.RelA + "/orders?limit=50"
+			b.ResetTimer()
+			for b.Loop() {
+				get(b, s, f.Supplier.Member.Token, path)
+			}
+		})
+	}
+}

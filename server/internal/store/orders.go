@@ -1,0 +1,342 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/rapport/rapport/server/internal/domain/access"
+	"github.com/rapport/rapport/server/internal/domain/errs"
+	"github.com/rapport/rapport/server/internal/domain/event"
+	"github.com/rapport/rapport/server/internal/domain/money"
+	"github.com/rapport/rapport/server/internal/domain/order"
+	"github.com/rapport/rapport/server/internal/domain/product"
+	"github.com/rapport/rapport/server/internal/domain/promise"
+)
+
+type orderRow struct {
+	ID             string
+	RelationshipID string
+	Number         string
+	Status         string
+	PONumber       string `gorm:"column:po_number"`
+	RequestedDate  string
+	PromisedDate   string
+	Note           string
+	Currency       string
+	Total          int64
+	PlacedBy       string
+	Reason         string
+	Version        int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	AcknowledgedAt *time.Time
+	DeliveredAt    *time.Time
+}
+
+func (orderRow) TableName() string { return "orders" }
+
+func (r orderRow) order() order.Order {
+	o := order.Order{ID: r.ID, RelationshipID: r.RelationshipID, Number: r.Number, Status: order.Status(r.Status),
+		PONumber: r.PONumber, RequestedDate: r.RequestedDate, PromisedDate: r.PromisedDate, Note: r.Note, Reason: r.Reason,
+		Currency: r.Currency, Total: money.Amount(r.Total), PlacedBy: r.PlacedBy, Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Lines: []order.Line{}, History: []order.HistoryItem{}}
+	if r.AcknowledgedAt != nil {
+		t := r.AcknowledgedAt.UTC()
+		o.AcknowledgedAt = &t
+	}
+	if r.DeliveredAt != nil {
+		t := r.DeliveredAt.UTC()
+		o.DeliveredAt = &t
+	}
+	return o
+}
+
+type orderLineRow struct {
+	OrderID   string
+	LineNo    int
+	ProductID string
+	SKU       string `gorm:"column:sku"`
+	Name      string
+	Quantity  int64
+	UnitPrice int64
+	LineTotal int64
+}
+
+func (orderLineRow) TableName() string { return "order_lines" }
+
+func (r orderLineRow) line() order.Line {
+	return order.Line{LineNo: r.LineNo, ProductID: r.ProductID, SKU: r.SKU, Name: r.Name, Quantity: r.Quantity,
+		UnitPrice: money.Amount(r.UnitPrice), LineTotal: money.Amount(r.LineTotal)}
+}
+
+type orderHistoryRow struct {
+	OrderID string
+	Seq     int
+	Status  string
+	ActorID string
+	At      time.Time
+	Note    string
+}
+
+func (orderHistoryRow) TableName() string { return "order_history" }
+
+type idempotencyRow struct {
+	RelationshipID string
+	UserID         string
+	Key            string
+	RequestHash    string
+	Status         int
+	ResourceID     string
+	Response       string
+	CreatedAt      time.Time
+}
+
+func (idempotencyRow) TableName() string { return "idempotency_keys" }
+
+// Idempotency is a request's Idempotency-Key and the hash of what it asked for
+// (caller, endpoint and body); an empty Key makes the request not idempotent.
+type Idempotency struct {
+	Key, Hash string
+}
+
+// PlaceOrder places an order in rel for the calling buyer: it validates the
+// request, prices the lines from rel's catalogue (contract price first) and
+// writes the order, its lines, its first history entry and order.submitted in
+// one transaction. With an Idempotency-Key already used for the same request
+// it returns the first response and replayed = true and writes nothing; for a
+// different request it is a 422. Placements in one relationship are serialized
+// on its row, which makes the key check and the order number race-free.
+func (s *Store) PlaceOrder(ctx context.Context, rel access.Rel, req order.PlaceRequest, idem Idempotency) (order.Order, bool, error) {
+	if rel.Side != access.Buyer {
+		return order.Order{}, false, errs.Forbiddenf("only the buyer places orders")
+	}
+	var out order.Order
+	var replayed bool
+	err := s.write(ctx, "place order", func(t *tx) error {
+		var relRow relationshipRow
+		if err := t.lockRow(&relRow, `SELECT * FROM relationships WHERE id = ?`, rel.ID); err != nil {
+			return err
+		}
+		if idem.Key != "" {
+			prior, found, err := t.idempotentReply(rel, idem)
+			if err != nil || found {
+				out, replayed = prior, found
+				return err
+			}
+		}
+		pl, err := req.Validate(t.s.now())
+		if err != nil {
+			return err
+		}
+		out, err = t.insertOrder(rel, pl, relRow.AccountOwnerID)
+		if err != nil || idem.Key == "" {
+			return err
+		}
+		return t.rememberReply(rel, idem, out)
+	})
+	return out, replayed, err
+}
+
+// idempotentReply returns the stored response of an earlier request with the key.
+func (t *tx) idempotentReply(rel access.Rel, idem Idempotency) (order.Order, bool, error) {
+	var rows []idempotencyRow
+	if err := t.Where("relationship_id = ? AND key = ?", rel.ID, idem.Key).Limit(1).Find(&rows).Error; err != nil {
+		return order.Order{}, false, err
+	}
+	if len(rows) == 0 {
+		return order.Order{}, false, nil
+	}
+	if rows[0].RequestHash != idem.Hash {
+		return order.Order{}, false, errs.Invalid("Idempotency-Key", "was already used for a different request")
+	}
+	var o order.Order
+	if err := json.Unmarshal([]byte(rows[0].Response), &o); err != nil {
+		return o, false, fmt.Errorf("stored idempotent response: %w", err)
+	}
+	return o, true, nil
+}
+
+func (t *tx) rememberReply(rel access.Rel, idem Idempotency, o order.Order) error {
+	body, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	return t.Create(&idempotencyRow{RelationshipID: rel.ID, UserID: rel.Caller.UserID, Key: idem.Key, RequestHash: idem.Hash,
+		Status: 201, ResourceID: o.ID, Response: string(body), CreatedAt: t.s.now()}).Error
+}
+
+// insertOrder prices and writes a validated placement.
+// The supplier's account owner of the relationship, if any, is notified.
+func (t *tx) insertOrder(rel access.Rel, pl order.Placement, accountOwner *string) (order.Order, error) {
+	catalogue, err := t.pricedCatalogue(rel, pl.Items)
+	if err != nil {
+		return order.Order{}, err
+	}
+	lines, currency, total, err := order.PriceLines(pl.Items, catalogue)
+	if err != nil {
+		return order.Order{}, err
+	}
+	var count int64
+	if err := t.Model(&orderRow{}).Where("relationship_id = ?", rel.ID).Count(&count).Error; err != nil {
+		return order.Order{}, err
+	}
+	now := t.s.now()
+	row := orderRow{ID: NewID(), RelationshipID: rel.ID, Number: fmt.Sprintf("ORD-%06d", count+1), Status: string(order.Submitted),
+		PONumber: pl.PONumber, RequestedDate: pl.RequestedDate, Note: pl.Note, Currency: currency, Total: int64(total),
+		PlacedBy: rel.Caller.UserID, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := t.Create(&row).Error; err != nil {
+		return order.Order{}, err
+	}
+	lineRows := make([]orderLineRow, len(lines))
+	for i, l := range lines {
+		lineRows[i] = orderLineRow{OrderID: row.ID, LineNo: l.LineNo, ProductID: l.ProductID, SKU: l.SKU, Name: l.Name,
+			Quantity: l.Quantity, UnitPrice: int64(l.UnitPrice), LineTotal: int64(l.LineTotal)}
+	}
+	if err := t.CreateInBatches(lineRows, 100).Error; err != nil {
+		return order.Order{}, err
+	}
+	hist := orderHistoryRow{OrderID: row.ID, Seq: 1, Status: row.Status, ActorID: rel.Caller.UserID, At: now}
+	if err := t.Create(&hist).Error; err != nil {
+		return order.Order{}, err
+	}
+	data := map[string]any{"order_id": row.ID, "number": row.Number, "to": row.Status, "total": money.Format(total, currency),
+		"currency": currency, "lines": len(lines), "notify": notifyOthers(rel.Caller.UserID, deref(accountOwner))}
+	if _, err := t.emitRel(rel, event.New(event.OrderSubmitted, "order", row.ID, data)); err != nil {
+		return order.Order{}, err
+	}
+	o := row.order()
+	o.Lines = lines
+	o.History = []order.HistoryItem{{Seq: 1, Status: order.Submitted, ActorID: hist.ActorID, At: now.UTC()}}
+	return o, nil
+}
+
+// pricedCatalogue loads the requested products of rel's supplier (only those:
+// another supplier's product is simply not found) with rel's contract prices.
+func (t *tx) pricedCatalogue(rel access.Rel, items []order.ItemRequest) (map[string]product.Priced, error) {
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		ids = append(ids, it.ProductID)
+	}
+	var rows []productRow
+	supplierView := rel
+	supplierView.Side = access.Supplier // load inactive ones too, to say why they are refused
+	if err := productsOf(t.DB, supplierView).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	priced, err := withPrices(t.DB, rel, rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]product.Priced, len(priced))
+	for _, p := range priced {
+		out[p.ID] = p
+	}
+	return out, nil
+}
+
+// ReorderRequest builds a placement request with the lines of an earlier order of rel.
+func (s *Store) ReorderRequest(ctx context.Context, rel access.Rel, sourceID string) (order.PlaceRequest, error) {
+	var src orderRow
+	if err := s.read(ctx).Where("id = ? AND relationship_id = ?", sourceID, rel.ID).Take(&src).Error; err != nil {
+		return order.PlaceRequest{}, mapErr("reorder", err)
+	}
+	var lines []orderLineRow
+	if err := s.read(ctx).Where("order_id = ?", src.ID).Order("line_no").Find(&lines).Error; err != nil {
+		return order.PlaceRequest{}, mapErr("reorder lines", err)
+	}
+	req := order.PlaceRequest{PONumber: src.PONumber, Lines: make([]order.LineRequest, len(lines))}
+	for i, l := range lines {
+		req.Lines[i] = order.LineRequest{ProductID: l.ProductID, Quantity: json.RawMessage(fmt.Sprint(l.Quantity))}
+	}
+	return req, nil
+}
+
+// Order returns one order of rel with its lines, history and delivery promise.
+func (s *Store) Order(ctx context.Context, rel access.Rel, id string) (order.Order, error) {
+	db := s.read(ctx)
+	var row orderRow
+	if err := db.Where("id = ? AND relationship_id = ?", id, rel.ID).Take(&row).Error; err != nil {
+		return order.Order{}, mapErr("order", err)
+	}
+	o := row.order()
+	var lines []orderLineRow
+	if err := db.Where("order_id = ?", id).Order("line_no").Find(&lines).Error; err != nil {
+		return o, mapErr("order lines", err)
+	}
+	for _, l := range lines {
+		o.Lines = append(o.Lines, l.line())
+	}
+	var hist []orderHistoryRow
+	if err := db.Where("order_id = ?", id).Order("seq").Find(&hist).Error; err != nil {
+		return o, mapErr("order history", err)
+	}
+	for _, h := range hist {
+		o.History = append(o.History, order.HistoryItem{Seq: h.Seq, Status: order.Status(h.Status), ActorID: h.ActorID, At: h.At.UTC(), Note: h.Note})
+	}
+	var promises []promiseRow
+	if err := db.Where("order_id = ? AND relationship_id = ? AND kind = ?", id, rel.ID, promise.KindDelivery).Order("id DESC").Limit(1).Find(&promises).Error; err != nil {
+		return o, mapErr("order promise", err)
+	}
+	if len(promises) > 0 {
+		p := promises[0].promise()
+		o.PromiseID, o.Promise = p.ID, &p
+	}
+	return o, nil
+}
+
+// ListOrders lists rel's orders, newest first, with their lines (loaded for the
+// whole page in one query); history is left to the single-order read.
+func (s *Store) ListOrders(ctx context.Context, rel access.Rel, f order.Filter, p Page) ([]order.Order, string, error) {
+	p.Desc = true
+	db := s.read(ctx)
+	q := db.Model(&orderRow{}).Where("relationship_id = ?", rel.ID)
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if !f.From.IsZero() {
+		q = q.Where("created_at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		q = q.Where("created_at < ?", f.To.AddDate(0, 0, 1))
+	}
+	var rows []orderRow
+	if err := p.apply(q, "id").Find(&rows).Error; err != nil {
+		return nil, "", mapErr("list orders", err)
+	}
+	rows, next := pageResult(p, rows, func(r orderRow) string { return r.ID })
+	out := make([]order.Order, len(rows))
+	index := make(map[string]int, len(rows))
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		out[i], index[r.ID], ids[i] = r.order(), i, r.ID
+	}
+	if len(ids) == 0 {
+		return out, next, nil
+	}
+	var lines []orderLineRow
+	if err := db.Where("order_id IN ?", ids).Order("order_id, line_no").Find(&lines).Error; err != nil {
+		return nil, "", mapErr("list order lines", err)
+	}
+	for _, l := range lines {
+		i := index[l.OrderID]
+		out[i].Lines = append(out[i].Lines, l.line())
+	}
+	return out, next, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// gormDB is a query under construction.
+type gormDB = *gorm.DB
+
+// gormExpr is a SQL expression as an update value.
+func gormExpr(sql string) any { return gorm.Expr(sql) }
