@@ -3,7 +3,6 @@ package browser_test
 import (
 	"context"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -58,33 +57,56 @@ func (d *demoWorld) requireAPI(t *testing.T, path, token string) {
 
 const supplierEmail = "anna.berg@nordwerk.example"
 
-// The supplier's portfolio lists an at-risk, silent customer first, and its
-// health tab explains why, signal by signal.
+// The supplier's portfolio lists its at-risk customers first, riskiest first,
+// with an at-risk customer silent for over 30 days in that leading group (scores
+// may tie); that customer's health tab explains why, signal by signal.
 func TestPortfolioRiskiestFirstAndHealthExplains(t *testing.T) {
 	d := newDemo(t)
-	d.requireAPI(t, "/health/overview", d.token(t, supplierEmail))
 	p := openPage(t, d.URL, "supplier", 1280, 800)
 	p.login(supplierEmail, demo.Password)
 	p.waitFor("portfolio", `document.querySelectorAll('#portfolio tbody tr').length >= 4`)
-	first := `#portfolio tbody tr:first-child`
-	if got := p.text(first + ` .badge`); got != "At risk" {
-		t.Errorf("first customer has status %q, want At risk", got)
+	type row struct {
+		Name    string `json:"name"`
+		Status  string `json:"status"`
+		Score   int    `json:"score"`
+		Silence int    `json:"silence"`
 	}
-	silence := p.text(first + ` td[data-label="Silent for"]`)
-	days, _ := strconv.Atoi(regexp.MustCompile(`\d+`).FindString(silence))
-	if days < 30 {
-		t.Errorf("first customer silent for %q, want over 30 days", silence)
+	rows := evalAs[[]row](p, `[...document.querySelectorAll('#portfolio tbody tr')].map(tr => ({
+		name: tr.querySelector('td a').textContent,
+		status: tr.querySelector('.badge').textContent,
+		score: parseInt(tr.querySelector('td[data-label="Score"]').textContent, 10),
+		silence: parseInt(tr.querySelector('td[data-label="Silent for"]').textContent, 10) || 0}))`)
+	if rows[0].Status != "At risk" {
+		t.Fatalf("first customer is %+v, want an at-risk one", rows[0])
 	}
-	if n := evalAs[int](p, `document.querySelectorAll('ul.alerts li').length`); n == 0 {
-		t.Error("no alerts at the top of the portfolio")
+	silent := ""
+	for i, r := range rows {
+		if i > 0 && r.Score < rows[i-1].Score {
+			t.Errorf("not riskiest first: %+v after %+v", r, rows[i-1])
+		}
+		if r.Status == "At risk" && r.Silence > 30 && silent == "" {
+			silent = r.Name
+		}
+		if r.Status == "At risk" && i > 0 && rows[i-1].Status != "At risk" {
+			t.Errorf("at-risk %s listed after a customer that is not at risk", r.Name)
+		}
+	}
+	if silent == "" {
+		t.Fatalf("no at-risk customer silent for over 30 days leads the portfolio: %+v", rows)
+	}
+	if n := evalAs[int](p, `[...document.querySelectorAll('ul.alerts li')].filter(li => li.textContent.includes(`+jsString(silent)+`)).length`); n == 0 {
+		t.Errorf("no alert for %s at the top of the portfolio", silent)
 	}
 	p.shot("supplier-portfolio-1280")
 	p.do("phone size", chromedp.EmulateViewport(390, 844))
 	p.shot("supplier-portfolio-390")
 	p.do("desktop size", chromedp.EmulateViewport(1280, 800))
 
-	p.click(first + ` td a`)
+	evalAs[bool](p, `([...document.querySelectorAll('#portfolio tbody td a')].find(a => a.textContent === `+jsString(silent)+`).click(), true)`)
 	p.waitFor("health tab", `document.querySelector('#tablink-health.active') && document.querySelector('#health-signals .signal')`)
+	if h1 := p.text(".ws-head h1"); h1 != silent {
+		t.Errorf("health tab of %q, want %q", h1, silent)
+	}
 	expl := p.text(`#health-signals .signal[data-key=silence] .explanation`)
 	if !regexp.MustCompile(`\d`).MatchString(expl) || len(expl) < 15 {
 		t.Errorf("silence signal explanation %q does not say why", expl)
