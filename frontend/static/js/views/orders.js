@@ -4,7 +4,7 @@
 import { api, listAll, ifMatch, newKey } from '../api.js';
 import { h, replace, badge, empty, flash, byData, humanize } from '../dom.js';
 import { money, date, today, number, dateTime } from '../fmt.js';
-import { field, input, textarea, formErrorBox, onSubmit, toast, showErrors } from '../forms.js';
+import { field, input, select, textarea, formErrorBox, onSubmit, toast, showErrors, clearErrors } from '../forms.js';
 import { userName } from '../state.js';
 import { commentThread } from './comments.js';
 
@@ -15,19 +15,30 @@ const CANCELLABLE = new Set(['submitted', 'acknowledged', 'in_production']);
 export async function ordersTab(ctx) {
   const listHost = h('div', { id: 'orders-list' });
   const open = new Set();
+  const STATUSES = ['submitted', 'acknowledged', 'in_production', 'shipped', 'delivered', 'cancelled', 'rejected'];
+  const filter = h('form', { class: 'inline-form order-filter', novalidate: true },
+    field('Status', select('status', [['', 'All'], ...STATUSES.map((x) => [x, humanize(x)])])),
+    field('From', input('from', { type: 'date' })),
+    field('To', input('to', { type: 'date' })));
   const loadList = async (highlight) => {
     try {
-      const res = await api(`${ctx.base}/orders?limit=100`);
+      const q = new URLSearchParams({ limit: '100' });
+      for (const k of ['status', 'from', 'to']) if (filter[k].value) q.set(k, filter[k].value);
+      clearErrors(filter);
+      const res = await api(`${ctx.base}/orders?${q}`);
       replace(listHost, orderList(ctx, res.items || [], open, loadList));
       if (highlight) flash(byData(listHost, highlight));
     } catch (e) {
+      if (e.status === 422) { showErrors(filter, e); return; }
       replace(listHost, empty(e.status === 404 ? 'Orders are not available on this server yet.' : e.message));
     }
   };
+  filter.addEventListener('change', () => loadList());
+  filter.addEventListener('submit', (e) => { e.preventDefault(); loadList(); });
   await loadList();
   const node = h('div', { class: 'orders' },
     ctx.side === 'buyer' ? quickOrder(ctx, (o) => loadList(o.id)) : null,
-    h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', { text: 'Orders' })), listHost));
+    h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', { text: 'Orders' }), filter), listHost));
   return {
     node,
     onEvent: (ev) => loadList((ev.data && ev.data.order_id) || ev.subject_id),
