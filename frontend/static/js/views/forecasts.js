@@ -147,8 +147,17 @@ function revisionForm(ctx, products, done) {
     field('Note', textarea('note', { rows: 2, maxlength: 2000 })),
     h('button', { type: 'submit', class: 'primary', text: buyer ? 'Share forecast' : 'Commit' }));
   onSubmit(form, async (v) => {
-    const periods = months.map((m) => ({ period: m, quantity: v[`q-${m}`] === '' ? null : Number(v[`q-${m}`]) })).filter((p) => p.quantity !== null);
-    await api(`${ctx.base}/forecasts${buyer ? '' : '/commits'}`, { body: { product_id: v.product_id, periods, note: v.note } });
+    const filled = months.map((m, i) => ({ i, period: m, quantity: v[`q-${m}`] === '' ? null : Number(v[`q-${m}`]) })).filter((p) => p.quantity !== null);
+    const periods = filled.map(({ period: p, quantity }) => ({ period: p, quantity }));
+    try {
+      await api(`${ctx.base}/forecasts${buyer ? '' : '/commits'}`, { body: { product_id: v.product_id, periods, note: v.note } });
+    } catch (e) {
+      // The server numbers the periods it received; point each error at its month's field.
+      for (const fe of e.errors || []) {
+        fe.field = String(fe.field || '').replace(/^periods\[(\d+)\]/, (_, n) => `periods[${filled[Number(n)] ? filled[Number(n)].i : n}]`);
+      }
+      throw e;
+    }
     form.reset();
     toast(buyer ? 'Forecast shared.' : 'Commit recorded.');
     await done();
