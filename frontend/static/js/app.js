@@ -64,6 +64,9 @@ document.getElementById('signout').addEventListener('click', async () => {
   route();
 });
 
+// The skip link moves focus without touching the hash (the router owns it).
+document.querySelector('.skip').addEventListener('click', (e) => { e.preventDefault(); main.focus(); });
+
 window.addEventListener('hashchange', route);
 route();
 
