@@ -3,6 +3,8 @@ package browser_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // A buyer signs in, sees its supplier on the home page and opens the workspace;
@@ -17,7 +19,12 @@ func TestSignInHomeAndWorkspace(t *testing.T) {
 	p.waitFor("sign-in error", `document.querySelector('#login .form-error') && !document.querySelector('#login .form-error').hidden`)
 	p.shot("login-error-1280")
 
-	p.login(w.F.BuyerA.Admin.User.Email, w.F.Password)
+	// Keyboard only: the email field has focus; Tab to the password, Enter submits.
+	p.setValue("#login-email", "")
+	p.setValue("#login-password", "")
+	evalAs[bool](p, `(document.querySelector('#login-email').focus(), true)`)
+	p.do("sign in with the keyboard", chromedp.KeyEvent(w.F.BuyerA.Admin.User.Email), chromedp.KeyEvent("\t"), chromedp.KeyEvent(w.F.Password), chromedp.KeyEvent("\r"))
+	p.waitFor("signed in", `document.querySelector('#signout') && !document.querySelector('#signout').hidden && !document.querySelector('#login')`)
 	p.waitFor("supplier card", `[...document.querySelectorAll('.card-title')].some(a => a.textContent === `+jsString(w.F.Supplier.Org.Name)+`)`)
 	if who := p.text("#who"); !strings.Contains(who, w.F.BuyerA.Org.Name) {
 		t.Errorf("top bar says %q, want the buyer's organisation", who)
