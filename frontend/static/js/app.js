@@ -46,6 +46,8 @@ async function boot() {
 
 function signedOutShell() {
   state.me = null;
+  state.rels = [];
+  state.users.clear(); // nothing of one person's view survives into the next sign-in
   document.getElementById('who').textContent = '';
   for (const id of ['nav', 'signout', 'live', 'bell']) document.getElementById(id).hidden = true;
 }
