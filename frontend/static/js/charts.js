@@ -3,9 +3,7 @@
 import { h } from './dom.js';
 import { number } from './fmt.js';
 
-const W = 800;
-const H = 240;
-const PAD = { top: 16, right: 16, bottom: 34, left: 48 };
+const PAD = { top: 16, right: 16, bottom: 34, left: 44 };
 
 function niceMax(v) {
   if (v <= 0) return 1;
@@ -20,6 +18,10 @@ function niceMax(v) {
  * opts: {title, yMax, yFormat, bands: [{from, to, kind}]}
  */
 export function lineChart(labels, series, opts = {}) {
+  // The drawing's own size follows the screen, so text stays legible on a phone.
+  const small = window.innerWidth < 700;
+  const W = small ? 380 : 800;
+  const H = small ? 220 : 240;
   const all = series.flatMap((s) => s.values).filter((v) => v !== null && v !== undefined && Number.isFinite(Number(v)));
   const yMax = opts.yMax || niceMax(Math.max(1, ...all.map(Number)));
   const iw = W - PAD.left - PAD.right;
@@ -37,7 +39,7 @@ export function lineChart(labels, series, opts = {}) {
     svg.append(h('line', { class: 'grid', x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v) }));
     svg.append(h('text', { class: 'axis', x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', text: fmt(v) }));
   }
-  const step = Math.max(1, Math.ceil(labels.length / 8));
+  const step = Math.max(1, Math.ceil(labels.length / (small ? 4 : 8)));
   labels.forEach((l, i) => {
     const last = i === labels.length - 1;
     // Every step-th label, and the last one unless it would crowd its neighbour.
