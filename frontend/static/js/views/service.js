@@ -6,6 +6,7 @@ import { relative, dateTime, number } from '../fmt.js';
 import { field, input, select, textarea, formErrorBox, onSubmit, toast, showErrors } from '../forms.js';
 import { userName, usersOf } from '../state.js';
 import { commentThread } from './comments.js';
+import { describe } from './activity.js';
 
 const TYPES = ['installation', 'application_help', 'repair', 'maintenance', 'complaint', 'question'];
 const SEVERITIES = ['low', 'normal', 'high', 'critical'];
@@ -62,7 +63,15 @@ function ticketCard(ctx, t, reload, open) {
       await reload(t.id);
     } catch (e) { toast(e.message, 'error'); if (e.status === 412) reload(t.id); }
   } }));
-  const showComments = () => { open.add(t.id); replace(extra, commentThread(ctx, 'ticket', t.id)); };
+  const showComments = async () => {
+    open.add(t.id);
+    const history = h('ol', { class: 'history' });
+    replace(extra, h('div', { class: 'order-detail' }, h('div', {}, h('h4', { text: 'History' }), history), commentThread(ctx, 'ticket', t.id)));
+    try {
+      const full = await api(`${ctx.base}/tickets/${encodeURIComponent(t.id)}`);
+      replace(history, (full.history || []).map((ev) => h('li', {}, h('time', { datetime: ev.at, text: dateTime(ev.at) }), ' ', describe(ev))));
+    } catch (e) { replace(history, h('li', { text: e.message })); }
+  };
   if (open.has(t.id)) showComments();
   const m = t.sla_met || {};
   return h('article', { class: ['card', 'ticket', `sev-${t.severity}`], dataset: { id: t.id } },
@@ -72,7 +81,7 @@ function ticketCard(ctx, t, reload, open) {
       sla('Resolution', t.resolution_due_at, t.resolved_at, m.resolution, t.resolution_breached)),
     ctx.side === 'supplier' && !['closed'].includes(t.status) ? assignForm(ctx, t, reload) : null,
     t.body ? h('p', { class: 'ticket-body', text: t.body }) : null,
-    h('div', { class: 'card-actions' }, acts, h('button', { type: 'button', class: 'link', text: 'Comments', onclick: showComments })),
+    h('div', { class: 'card-actions' }, acts, h('button', { type: 'button', class: 'link', text: 'History and comments', onclick: showComments })),
     extra);
 }
 
