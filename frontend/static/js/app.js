@@ -18,7 +18,7 @@ async function route() {
   if (current) { current(); current = null; }
   const hash = location.hash.replace(/^#/, '') || '/';
   const parts = hash.split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'invite' && parts[1]) { signedOutShell(); return showInvite(main, parts[1], start); }
+  if (parts[0] === 'invite' && parts[1]) { signedOutShell(); return showInvite(main, parts[1]); }
   if (!currentSession()) { signedOutShell(); return showLogin(main, start); }
   try {
     if (!state.me) await boot();
@@ -31,7 +31,15 @@ async function route() {
   document.title = `${document.querySelector('main h1')?.textContent || 'Rapport'} · Rapport`;
 }
 
-async function boot() {
+let booting = null;
+
+// boot loads the person once, however many routes ask for it at the same time.
+function boot() {
+  if (!booting) booting = doBoot().finally(() => { booting = null; });
+  return booting;
+}
+
+async function doBoot() {
   await loadMe();
   document.getElementById('who').textContent = `${state.me.name} · ${state.me.org_name}`;
   for (const id of ['nav', 'signout', 'live', 'bell']) document.getElementById(id).hidden = false;

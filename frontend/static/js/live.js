@@ -56,12 +56,20 @@ function setState(s) {
   for (const fn of stateListeners) fn(s);
 }
 
-function subscribe(relId) {
-  socket.send(JSON.stringify({ type: 'subscribe', relationship_id: relId, after_seq: lastSeq.get(relId) || 0 }));
+function subscribe(relId, ws = socket) {
+  if (!ws || ws.readyState !== WebSocket.OPEN) return; // the open handler subscribes everything
+  ws.send(JSON.stringify({ type: 'subscribe', relationship_id: relId, after_seq: lastSeq.get(relId) || 0 }));
 }
 
+let connecting = false;
+
 async function connect() {
-  if (!wanted) return;
+  if (!wanted || connecting || socket) return;
+  connecting = true;
+  try { await open(); } finally { connecting = false; }
+}
+
+async function open() {
   setState('connecting');
   let ticket;
   try {
@@ -76,7 +84,7 @@ async function connect() {
   ws.addEventListener('open', () => {
     retry = 0;
     setState('live');
-    for (const id of lastSeq.keys()) subscribe(id);
+    for (const id of lastSeq.keys()) subscribe(id, ws);
   });
   ws.addEventListener('message', (m) => handle(m.data));
   ws.addEventListener('close', () => {

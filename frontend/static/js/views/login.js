@@ -27,7 +27,7 @@ export function showLogin(main, onDone) {
 }
 
 /** showInvite lets an invited buyer set their name and password. */
-export function showInvite(main, token, onDone) {
+export function showInvite(main, token) {
   const form = h('form', { class: 'stack', id: 'invite', novalidate: true },
     formErrorBox(),
     field('Your name', input('name', { autocomplete: 'name', required: true })),
@@ -36,8 +36,8 @@ export function showInvite(main, token, onDone) {
   onSubmit(form, async (v) => {
     const res = await api(`/invitations/${encodeURIComponent(token)}/accept`, { body: { name: v.name, password: v.password }, auth: false });
     adopt(res);
+    // Changing the hash routes to the new relationship (signed in now).
     location.hash = res.relationship && res.relationship.id ? `#/rel/${encodeURIComponent(res.relationship.id)}` : '#/';
-    onDone();
   });
   replace(main, h('section', { class: 'auth-card' },
     h('h1', { text: 'Accept your invitation' }),
