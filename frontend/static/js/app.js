@@ -14,7 +14,10 @@ let current = null; // the shown view's cleanup
 
 setReauth(reauthDialog);
 
+let routeSeq = 0;
+
 async function route() {
+  const seq = ++routeSeq;
   if (current) { current(); current = null; }
   const hash = location.hash.replace(/^#/, '') || '/';
   const parts = hash.split('/').filter(Boolean).map(decodeURIComponent);
@@ -22,9 +25,15 @@ async function route() {
   if (!currentSession()) { signedOutShell(); return showLogin(main, start); }
   try {
     if (!state.me) await boot();
-    if (parts[0] === 'rel' && parts[1]) current = await showWorkspace(main, parts[1], parts[2] || '');
-    else current = await showHome(main);
+    // The view builds off-page and replaces the page only if no newer navigation
+    // started while it loaded (that one owns the page then).
+    const host = document.createElement('div');
+    const view = parts[0] === 'rel' && parts[1] ? await showWorkspace(host, parts[1], parts[2] || '') : await showHome(host);
+    if (seq !== routeSeq) { if (view) view(); return; }
+    main.replaceChildren(...host.childNodes);
+    current = view;
   } catch (e) {
+    if (seq !== routeSeq) return;
     if (e.status === 401) { await logout(); signedOutShell(); return showLogin(main, start); }
     replace(main, h('div', { class: 'panel' }, h('h1', { text: 'Something went wrong' }), h('p', { text: e.message || String(e) })));
   }
