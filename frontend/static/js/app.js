@@ -28,12 +28,15 @@ async function route() {
     // The view builds off-page and replaces the page only if no newer navigation
     // started while it loaded (that one owns the page then).
     const host = document.createElement('div');
+    main.setAttribute('aria-busy', 'true');
     const view = parts[0] === 'rel' && parts[1] ? await showWorkspace(host, parts[1], parts[2] || '') : await showHome(host);
     if (seq !== routeSeq) { if (view) view(); return; }
     main.replaceChildren(...host.childNodes);
+    main.removeAttribute('aria-busy');
     current = view;
   } catch (e) {
     if (seq !== routeSeq) return;
+    main.removeAttribute('aria-busy');
     if (e.status === 401) { await logout(); signedOutShell(); return showLogin(main, start); }
     replace(main, h('div', { class: 'panel' }, h('h1', { text: 'Something went wrong' }), h('p', { text: e.message || String(e) })));
   }
