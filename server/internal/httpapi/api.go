@@ -13,6 +13,7 @@ import (
 
 	"github.com/rapport/rapport/server/internal/auth"
 	"github.com/rapport/rapport/server/internal/config"
+	"github.com/rapport/rapport/server/internal/domain/account"
 	"github.com/rapport/rapport/server/internal/store"
 )
 
@@ -31,8 +32,12 @@ type Deps struct {
 type Realtime interface {
 	// IssueTicket returns a one-time ticket for the authenticated user.
 	IssueTicket(ctx context.Context, userID string) (ticket string, expires time.Time, err error)
-	// ServeWS upgrades the request after checking the ticket and Origin.
-	ServeWS(w http.ResponseWriter, r *http.Request)
+	// RedeemTicket consumes a ticket and returns its active user; a reused,
+	// expired or forged ticket is errs.ErrUnauthorized.
+	RedeemTicket(ctx context.Context, ticket string) (account.User, error)
+	// ServeWS upgrades a request whose Origin and ticket were accepted and
+	// serves the connection for user until it ends.
+	ServeWS(w http.ResponseWriter, r *http.Request, user account.User)
 }
 
 // API holds the handlers' dependencies.
