@@ -40,11 +40,15 @@ func readablePlans(alias string, c access.Caller) (string, []any) {
 }
 
 // visibleEvents scopes an events query to rel and hides events of confidential
-// plans the caller may not read.
+// plans the caller may not read, and supplier-only events from the buyer.
 func visibleEvents(q *gorm.DB, rel access.Rel) *gorm.DB {
 	cond, args := readablePlans("p", rel.Caller)
+	open := "plan_scope = ''"
+	if rel.Side == access.Supplier {
+		open = "plan_scope IN ('', '" + SupplierOnlyScope + "')"
+	}
 	return q.Where("relationship_id = ?", rel.ID).
-		Where("(plan_scope = '' OR plan_scope IN (SELECT p.id FROM plans p WHERE p.relationship_id = ? AND "+cond+"))", append([]any{rel.ID}, args...)...)
+		Where("("+open+" OR plan_scope IN (SELECT p.id FROM plans p WHERE p.relationship_id = ? AND "+cond+"))", append([]any{rel.ID}, args...)...)
 }
 
 // Events lists rel's events with seq > afterSeq, oldest first, that the caller may see.
@@ -70,6 +74,9 @@ func (s *Store) LastSeq(ctx context.Context, relID string) (int64, error) {
 
 // CanSeeEvent re-checks, at fan-out time, that the caller may see ev.
 func (s *Store) CanSeeEvent(ctx context.Context, rel access.Rel, ev event.Event) (bool, error) {
+	if ev.PlanScope == SupplierOnlyScope {
+		return rel.Side == access.Supplier, nil
+	}
 	if ev.PlanScope == "" {
 		return true, nil
 	}
