@@ -35,7 +35,8 @@ function worstText(w) {
 function portfolio() {
   return section('Customers by health', async () => {
     const res = await api('/health/overview');
-    const items = res.items || [];
+    // The server lists the riskiest first; among equal scores the longer silence leads.
+    const items = (res.items || []).slice().sort((a, b) => (a.score - b.score) || ((b.silence_days || 0) - (a.silence_days || 0)));
     const threshold = (id) => (state.rels.find((r) => r.id === id) || {}).silence_threshold_days || 30;
     const alerts = items.filter((i) => i.status === 'at_risk' || (i.silence_days ?? 0) >= threshold(i.relationship_id));
     const alertText = (i) => {
