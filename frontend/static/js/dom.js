@@ -85,5 +85,5 @@ export function table(columns, rows, { caption, rowId, rowClass } = {}) {
   const body = rows.map((r) => h('tr', { dataset: rowId ? { id: rowId(r) } : undefined, class: rowClass ? rowClass(r) : null },
     columns.map((c) => h('td', { class: c.class, 'data-label': c.label }, c.cell(r)))));
   return h('div', { class: 'table-wrap' },
-    h('table', { class: 'data' }, caption ? h('caption', { text: caption }) : null, h('thead', {}, head), h('tbody', {}, body)));
+    h('table', { class: 'data stack-sm' }, caption ? h('caption', { text: caption }) : null, h('thead', {}, head), h('tbody', {}, body)));
 }
