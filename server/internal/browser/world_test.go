@@ -86,14 +86,13 @@ func (w *world) requireAPI(t *testing.T, method, path, token string) {
 	}
 	res.Body.Close()
 	if res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusMethodNotAllowed {
-		t.Skipf("%s %s is not on this server yet", method, path)
+		t.Fatalf("%s %s is missing from the server", method, path)
 	}
 }
 
-// requireAreas skips the test while this build of the server lacks one of the
-// areas the page calls on every screen (they land on main one by one): the page
-// handles a missing area gracefully, but Chromium logs each 404 as a console
-// error, which these tests rightly count as a failure.
+// requireAreas fails fast, with a clear message, when the server lacks one of
+// the areas the page calls on every screen (otherwise the failure would surface
+// later as an unexplained console error).
 func requireAreas(t *testing.T, s *testutil.Server, supplierToken, buyerToken, relID string) {
 	t.Helper()
 	probes := []struct{ method, path, token string }{
@@ -114,7 +113,7 @@ func requireAreas(t *testing.T, s *testutil.Server, supplierToken, buyerToken, r
 		}
 		res.Body.Close()
 		if res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusMethodNotAllowed {
-			t.Skipf("%s %s is not on this server yet; the browser tests need every area", p.method, p.path)
+			t.Fatalf("%s %s is missing: the page calls it on every screen", p.method, p.path)
 		}
 	}
 }
