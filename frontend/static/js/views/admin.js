@@ -7,6 +7,7 @@ import { partner, rel } from '../state.js';
 import { field, input, select, textarea, formErrorBox, onSubmit, toast } from '../forms.js';
 import { state } from '../state.js';
 import { section } from './common.js';
+import { settingsSections } from './settings.js';
 
 const DEPARTMENTS = ['sales', 'engineering', 'production', 'service', 'purchasing', 'finance', 'management', 'other'];
 
@@ -20,6 +21,7 @@ export function adminSections() {
   if (supplier) grid.push(myPromises());
   if (supplier && admin) grid.push(inviteForm());
   if (supplier) wide.push(catalogue());
+  if (supplier && admin) wide.push(...settingsSections());
   if (admin) wide.push(team());
   return { grid, wide };
 }

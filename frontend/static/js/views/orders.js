@@ -7,6 +7,7 @@ import { money, date, today, number, dateTime } from '../fmt.js';
 import { field, input, select, textarea, formErrorBox, onSubmit, toast, showErrors, clearErrors } from '../forms.js';
 import { userName } from '../state.js';
 import { commentThread } from './comments.js';
+import { contractPrices } from './prices.js';
 
 const NEXT = { acknowledged: ['in_production', 'Start production'], in_production: ['shipped', 'Mark shipped'], shipped: ['delivered', 'Mark delivered'] };
 const CANCELLABLE = new Set(['submitted', 'acknowledged', 'in_production']);
@@ -38,7 +39,8 @@ export async function ordersTab(ctx) {
   await loadList();
   const node = h('div', { class: 'orders' },
     ctx.side === 'buyer' ? quickOrder(ctx, (o) => loadList(o.id)) : null,
-    h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', { text: 'Orders' }), filter), listHost));
+    h('section', { class: 'panel' }, h('div', { class: 'panel-head' }, h('h2', { text: 'Orders' }), filter), listHost),
+    ctx.side === 'supplier' ? contractPrices(ctx) : null);
   return {
     node,
     onEvent: (ev) => loadList((ev.data && ev.data.order_id) || ev.subject_id),
@@ -211,8 +213,16 @@ function productRow(ctx, p, add) {
     .catch(() => { tco.textContent = ''; });
   return h('li', { class: 'product', dataset: { id: p.id, sku: p.sku } },
     h('div', { class: 'product-main' }, h('strong', { text: p.name }), h('small', { class: 'muted', text: ` ${p.sku} · lead time ${number(p.lead_time_days)} d` })),
-    h('div', { class: 'product-price' }, h('span', { class: 'price', text: money(p.unit_price, p.currency) }), tco),
+    h('div', { class: 'product-price' }, h('span', { class: 'price', text: money(p.unit_price, p.currency) }), contractNote(p), tco),
     h('div', { class: 'product-add' }, qty, h('button', { type: 'button', class: 'add', text: 'Add', 'aria-label': `Add ${p.name}`, onclick: () => add(Math.max(1, parseInt(qty.value, 10) || 1)) })));
+}
+
+// contractNote tells the buyer that the price shown is their contract price,
+// with the list price it replaces.
+function contractNote(p) {
+  if (p.price_source !== 'contract') return null;
+  return h('small', { class: 'contract-note' }, 'Your contract price',
+    p.list_price && p.list_price !== p.unit_price ? [' · list ', h('s', { text: money(p.list_price, p.currency) })] : null);
 }
 
 function debounce(fn, ms) {
