@@ -680,10 +680,10 @@ func (g *gen) forecasts(r, s int, end time.Time) error {
 	return nil
 }
 
-// finish records each relationship's last seq.
+// finish records each relationship's last seq and order counter.
 func (g *gen) finish(ctx context.Context) error {
 	for r, info := range g.rels {
-		if _, err := g.tx.ExecContext(ctx, "UPDATE relationships SET last_seq = ? WHERE id = ?", g.relSeq[r], info.ID); err != nil {
+		if _, err := g.tx.ExecContext(ctx, "UPDATE relationships SET last_seq = ?, orders_placed = (SELECT COUNT(*) FROM orders WHERE relationship_id = ?) WHERE id = ?", g.relSeq[r], info.ID, info.ID); err != nil {
 			return err
 		}
 	}

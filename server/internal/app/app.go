@@ -77,6 +77,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a.deps = httpapi.Deps{Config: cfg, Store: st, Tokens: tokens, Log: log, Frontend: http.FS(static), Now: func() time.Time { return a.Now() }}
+	a.AddJob(Job{Name: "database-optimize", Interval: 6 * time.Hour, Run: func(ctx context.Context, _ time.Time) error {
+		return st.Optimize(ctx)
+	}})
 	for _, wire := range wiring {
 		if err := wire(ctx, a); err != nil {
 			a.Close(ctx)

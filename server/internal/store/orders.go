@@ -169,6 +169,16 @@ func (t *tx) rememberReply(rel access.Rel, idem Idempotency, o order.Order) erro
 		Status: 201, ResourceID: o.ID, Response: string(body), CreatedAt: t.s.now()}).Error
 }
 
+// nextOrderNumber takes the relationship's next order number from its counter,
+// under the relationship's row lock: O(1), gapless, and never reused.
+func (t *tx) nextOrderNumber(relID string) (string, error) {
+	var n int64
+	if err := t.Raw(`UPDATE relationships SET orders_placed = orders_placed + 1 WHERE id = ? RETURNING orders_placed`, relID).Scan(&n).Error; err != nil {
+		return "", fmt.Errorf("next order number: %w", err)
+	}
+	return fmt.Sprintf("ORD-%06d", n), nil
+}
+
 // insertOrder prices and writes a validated placement.
 // The supplier's account owner of the relationship, if any, is notified.
 func (t *tx) insertOrder(rel access.Rel, pl order.Placement, accountOwner *string) (order.Order, error) {
@@ -180,12 +190,12 @@ func (t *tx) insertOrder(rel access.Rel, pl order.Placement, accountOwner *strin
 	if err != nil {
 		return order.Order{}, err
 	}
-	var count int64
-	if err := t.Model(&orderRow{}).Where("relationship_id = ?", rel.ID).Count(&count).Error; err != nil {
+	next, err := t.nextOrderNumber(rel.ID)
+	if err != nil {
 		return order.Order{}, err
 	}
 	now := t.s.now()
-	row := orderRow{ID: NewID(), RelationshipID: rel.ID, Number: fmt.Sprintf("ORD-%06d", count+1), Status: string(order.Submitted),
+	row := orderRow{ID: NewID(), RelationshipID: rel.ID, Number: next, Status: string(order.Submitted),
 		PONumber: pl.PONumber, RequestedDate: pl.RequestedDate, Note: pl.Note, Currency: currency, Total: int64(total),
 		PlacedBy: rel.Caller.UserID, Version: 1, CreatedAt: now, UpdatedAt: now}
 	if err := t.Create(&row).Error; err != nil {

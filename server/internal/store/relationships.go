@@ -56,17 +56,29 @@ const relationshipSelect = `SELECT r.*, s.name AS supplier_name, b.name AS buyer
 
 // ResolveRel loads relationship id for caller. A caller whose organization is not
 // one of its parties gets ErrNotFound: they never learn that it exists.
+//
+// A relationship's two parties never change, so they are cached after the first
+// scoped read; every request still applies the same party check to the caller.
 func (s *Store) ResolveRel(ctx context.Context, caller access.Caller, id string) (access.Rel, error) {
-	var row relationshipRow
-	res := s.read(ctx).Where("id = ? AND (supplier_org_id = ? OR buyer_org_id = ?)", id, caller.OrgID, caller.OrgID).Limit(1).Find(&row)
-	if res.Error != nil {
-		return access.Rel{}, mapErr("resolve relationship", res.Error)
+	parties, ok := s.relParties.Load(id)
+	if !ok {
+		var row relationshipRow
+		res := s.read(ctx).Where("id = ? AND (supplier_org_id = ? OR buyer_org_id = ?)", id, caller.OrgID, caller.OrgID).Limit(1).Find(&row)
+		if res.Error != nil {
+			return access.Rel{}, mapErr("resolve relationship", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return access.Rel{}, fmt.Errorf("relationship %s: %w", id, errs.ErrNotFound)
+		}
+		parties = [2]string{row.SupplierOrgID, row.BuyerOrgID}
+		s.relParties.Store(id, parties)
 	}
-	if res.RowsAffected == 0 {
+	p := parties.([2]string)
+	rel := access.Rel{ID: id, SupplierOrgID: p[0], BuyerOrgID: p[1], Caller: caller}
+	rel.Side = rel.SideOfOrg(caller.OrgID)
+	if rel.Side == "" {
 		return access.Rel{}, fmt.Errorf("relationship %s: %w", id, errs.ErrNotFound)
 	}
-	rel := access.Rel{ID: row.ID, SupplierOrgID: row.SupplierOrgID, BuyerOrgID: row.BuyerOrgID, Caller: caller}
-	rel.Side = rel.SideOfOrg(caller.OrgID)
 	return rel, nil
 }
 

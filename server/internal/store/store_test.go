@@ -204,3 +204,26 @@ func TestCursorRoundTripAndRejectsForgery(t *testing.T) {
 		t.Error("limit 201 accepted")
 	}
 }
+
+// Optimize gathers planner statistics once, and writes still commit afterwards.
+func TestOptimizeGathersStatisticsAndKeepsWriting(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, testutil.DB{Name: "sqlite"})
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, u, _ := st.CreateOrg(ctx, "O", account.NewUser{Email: "o@o.test", Name: "O", Role: "admin", Department: "sales"}, "h")
+	for i := 0; i < 2; i++ { // first ANALYZE, then PRAGMA optimize
+		if err := st.Optimize(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stats int64
+	st.Reader().Raw("SELECT COUNT(*) FROM sqlite_stat1").Scan(&stats)
+	if stats == 0 {
+		t.Fatal("no planner statistics after Optimize")
+	}
+	if err := st.SaveRefreshToken(ctx, u.ID, "fam", "after-optimize", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+}
