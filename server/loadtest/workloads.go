@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -57,10 +58,15 @@ func (h *harness) placeOrder(ctx context.Context, _ int) error {
 
 // placeOrderRel places a 3-line order with a fresh idempotency key.
 func (h *harness) placeOrderRel(ctx context.Context, r int) error {
+	return h.placeOrderRelOut(ctx, r, nil)
+}
+
+// placeOrderRelOut is placeOrderRel keeping the response body in out.
+func (h *harness) placeOrderRelOut(ctx context.Context, r int, out *[]byte) error {
 	ps := h.man.Rels[r].Products
 	body := fmt.Sprintf(`{"po_number":"LT-%s","requested_date":%q,"note":"load test","lines":[{"product_id":%q,"quantity":%d},{"product_id":%q,"quantity":%d},{"product_id":%q,"quantity":%d}]}`,
 		newRunID()[:10], time.Now().AddDate(0, 0, 30).Format("2006-01-02"), ps[0], 1+rand.IntN(9), ps[1], 1+rand.IntN(9), ps[2], 1+rand.IntN(9))
-	return call(ctx, "POST", h.relBase(r)+"/orders", h.buyer[r], body, 201, map[string]string{"Idempotency-Key": newRunID()}, nil)
+	return call(ctx, "POST", h.relBase(r)+"/orders", h.buyer[r], body, 201, map[string]string{"Idempotency-Key": newRunID()}, out)
 }
 
 // changeState acknowledges a submitted order (supplier) or moves an
@@ -80,8 +86,29 @@ func (h *harness) changeState(ctx context.Context, _ int) error {
 	case o := <-h.acked:
 		return call(ctx, "POST", h.relBase(o.rel)+"/orders/"+o.id+"/status", h.supp[o.rel], `{"status":"in_production"}`, 0, nil, nil)
 	default:
-		return fmt.Errorf("no order left to change state")
+		// The dataset's submitted and acknowledged orders are used up (a small
+		// dataset under a fast server): place one, to be acknowledged later.
+		return h.placeForChange(ctx, rand.IntN(len(h.man.Rels)))
 	}
+}
+
+// placeForChange places an order and queues it for a later state change.
+func (h *harness) placeForChange(ctx context.Context, r int) error {
+	var out []byte
+	if err := h.placeOrderRelOut(ctx, r, &out); err != nil {
+		return err
+	}
+	var created struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(out, &created); err != nil || created.ID == "" {
+		return fmt.Errorf("placed order without an id: %s", out)
+	}
+	select {
+	case h.submitted <- orderRef{rel: r, id: created.ID}:
+	default:
+	}
+	return nil
 }
 
 // newThing is the 10% of the mixed load that creates: orders, and tickets and
