@@ -150,7 +150,6 @@ func serveApp(ctx context.Context, a *app.App, stdout io.Writer) error {
 	a.Log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	srv.RegisterOnShutdown(func() {})
 	err = srv.Shutdown(shutdownCtx)
 	return errors.Join(err, a.Close(shutdownCtx))
 }
@@ -172,8 +171,7 @@ func orgCreate(args []string, stdout, stderr io.Writer) error {
 	if err := nu.Validate(); err != nil {
 		return err
 	}
-	var v = *name
-	if v == "" {
+	if *name == "" {
 		return errors.New("--name is required")
 	}
 	ctx := context.Background()
@@ -186,7 +184,7 @@ func orgCreate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	org, _, err := a.Store.CreateOrg(ctx, v, nu, hash)
+	org, _, err := a.Store.CreateOrg(ctx, *name, nu, hash)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -68,14 +69,14 @@ func (a *API) requestContext(c *gin.Context) {
 	elapsed := time.Since(start)
 	a.metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
 	a.metrics.latency.WithLabelValues(route, c.Request.Method).Observe(elapsed.Seconds())
-	level := -4 // debug for successes keeps the hot path quiet; info for errors
-	if status >= 400 {
-		level = 0
+	level := slog.LevelDebug // successes stay quiet on the hot path; client errors info, server errors warn
+	switch {
+	case status >= 500:
+		level = slog.LevelWarn
+	case status >= 400:
+		level = slog.LevelInfo
 	}
-	if status >= 500 {
-		level = 4
-	}
-	log.Log(c.Request.Context(), slogLevel(level), "request", "method", c.Request.Method, "route", route,
+	log.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "route", route,
 		"status", status, "duration_ms", float64(elapsed.Microseconds())/1000, "user_id", c.GetString("user_id"))
 }
 
