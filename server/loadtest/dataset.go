@@ -35,7 +35,7 @@ func (s Size) suppliers() int { return max(1, (s.Rels+99)/100) }
 
 // genVersion changes whenever the generator writes different data, so a
 // cached dataset from an older generator is not reused.
-const genVersion = 3
+const genVersion = 4
 
 // Password is the password of every generated user (bcrypt at the minimum cost).
 const Password = "loadtest-password"
@@ -212,6 +212,7 @@ type gen struct {
 	rnd          *rand.Rand
 	rows         int64
 	start        time.Time // a year before now
+	today        string    // YYYY-MM-DD, UTC
 	rels         []RelInfo
 	relSeq       []int64
 	relNumber    []int
@@ -231,7 +232,7 @@ type genProduct struct {
 func newGen(db *sql.DB, sz Size, logf func(string, ...any)) *gen {
 	hash, _ := bcrypt.GenerateFromPassword([]byte(Password), bcrypt.MinCost)
 	return &gen{db: db, sz: sz, logf: logf, rnd: rand.New(rand.NewPCG(42, uint64(sz.Orders))),
-		start: time.Now().UTC().AddDate(-1, 0, 0).Truncate(time.Hour), hash: string(hash), inserters: map[string]*inserter{}}
+		start: time.Now().UTC().AddDate(-1, 0, 0).Truncate(time.Hour), today: time.Now().UTC().Format(time.DateOnly), hash: string(hash), inserters: map[string]*inserter{}}
 }
 
 var idEnc = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
@@ -555,11 +556,22 @@ func (g *gen) deliveryPromise(r int, orderID, status string, at, updated time.Ti
 	}
 	info := &g.rels[r]
 	pstatus, resolved := "open", any(nil)
-	if status == "delivered" {
+	id := g.id(updated)
+	switch {
+	case status == "delivered":
 		pstatus, resolved = "kept", updated.AddDate(0, 0, 12)
+	case status != "rejected" && due < g.today:
+		// The promise job would have broken it the day after its date passed.
+		pstatus = "broken"
+		day, _ := time.Parse(time.DateOnly, due)
+		resolved = day.AddDate(0, 0, 1)
+		data := `{"promise_id":"` + id + `","kind":"delivery","from":"open","to":"broken","outcome":"broken"}`
+		if err := g.event(r, "promise.resolved", "promise", id, "", "", day.AddDate(0, 0, 1), data); err != nil {
+			return err
+		}
 	}
 	return g.insert("promises", "id,relationship_id,description,kind,owner_id,due_date,order_id,status,note,created_by,version,created_at,resolved_at",
-		g.id(updated), info.ID, "Delivery of the order", "delivery", info.SupplierUser, due, orderID, pstatus, "", info.SupplierUser, 1, updated, resolved)
+		id, info.ID, "Delivery of the order", "delivery", info.SupplierUser, due, orderID, pstatus, "", info.SupplierUser, 1, updated, resolved)
 }
 
 // orderTrail writes the order's history and events: submitted, then (compressed
@@ -634,12 +646,40 @@ func (g *gen) relService(r int, end time.Time) error {
 		at := end.Add(-time.Duration(g.rnd.Int64N(int64(end.Sub(g.start)))))
 		id := g.id(at)
 		status := []string{"open", "acknowledged", "in_progress", "resolved", "closed", "closed"}[g.rnd.IntN(6)]
-		if err := g.insert("tickets", "id,relationship_id,number,type,severity,title,body,status,opened_by,opened_side,first_response_due_at,resolution_due_at,version,created_at,updated_at",
-			id, info.ID, fmt.Sprintf("T-%05d", t+1), "repair", "normal", "Spindle noise", "generated", status, info.BuyerUser, "buyer", at.Add(4*time.Hour), at.Add(72*time.Hour), 1, at, at); err != nil {
+		// As a running server leaves them: answered within the first-response
+		// time unless still open, resolved within a day when resolved, and every
+		// breach of what is still overdue already marked (with its event) by the
+		// SLA job, so a new server does not start on a backlog no real one has.
+		respondDue, resolveDue := at.Add(4*time.Hour), at.Add(72*time.Hour)
+		responded, resolved := any(nil), any(nil)
+		if status != "open" {
+			responded = at.Add(time.Hour)
+		}
+		if status == "resolved" || status == "closed" {
+			resolved = at.Add(24 * time.Hour)
+		}
+		lateResponse := responded == nil && respondDue.Before(end)
+		lateResolution := resolved == nil && resolveDue.Before(end)
+		if err := g.insert("tickets", "id,relationship_id,number,type,severity,title,body,status,opened_by,opened_side,first_response_due_at,resolution_due_at,first_responded_at,resolved_at,first_response_breached,resolution_breached,version,created_at,updated_at",
+			id, info.ID, fmt.Sprintf("T-%05d", t+1), "repair", "normal", "Spindle noise", "generated", status, info.BuyerUser, "buyer", respondDue, resolveDue,
+			responded, resolved, boolInt(lateResponse), boolInt(lateResolution), 1, at, at); err != nil {
 			return err
 		}
 		if err := g.event(r, "ticket.opened", "ticket", id, info.BuyerUser, "buyer", at, `{"ticket_id":"`+id+`"}`); err != nil {
 			return err
+		}
+		for _, b := range []struct {
+			late bool
+			kind string
+			due  time.Time
+		}{{lateResponse, "first_response", respondDue}, {lateResolution, "resolution", resolveDue}} {
+			if !b.late {
+				continue
+			}
+			data := `{"ticket_id":"` + id + `","breach":"` + b.kind + `","notify":["` + info.SupplierUser + `"]}`
+			if err := g.event(r, "ticket.sla_breached", "ticket", id, "", "", b.due, data); err != nil {
+				return err
+			}
 		}
 	}
 	for i := 0; i < 3; i++ {

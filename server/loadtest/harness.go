@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rapport/rapport/server/internal/auth"
@@ -270,6 +271,11 @@ func (h *harness) measurePortal(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(h.o.settle):
+		}
+	}
+	if h.o.cpuProfile {
+		if err := h.portal.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+			return fmt.Errorf("start the portal's CPU profile: %w", err)
 		}
 	}
 	h.probe(ctx)

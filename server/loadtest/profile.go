@@ -18,7 +18,10 @@ import (
 
 // servePortalProfiled is the -pprof child: the same app as ./server (built by
 // app.Open from the same RAPPORT_* settings, served with the same timeouts),
-// with a CPU profile of its whole life written to profilePath on SIGTERM.
+// with a CPU profile written to profilePath on SIGTERM. The profile starts on
+// SIGUSR1, which the harness sends once start-up and -settle are over, so that
+// start-up jobs (the day's health pass, a backlog of SLA breaches) do not hide
+// the measured workloads.
 func servePortalProfiled(profilePath string) error {
 	cfg, err := config.Load("")
 	if err != nil {
@@ -35,9 +38,13 @@ func servePortalProfiled(profilePath string) error {
 	if err != nil {
 		return err
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return err
-	}
+	started := make(chan os.Signal, 1)
+	signal.Notify(started, syscall.SIGUSR1)
+	profiling := make(chan error, 1)
+	go func() {
+		<-started
+		profiling <- pprof.StartCPUProfile(f)
+	}()
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -47,7 +54,14 @@ func servePortalProfiled(profilePath string) error {
 	a.StartJobs()
 	go func() { <-ctx.Done(); srv.Close() }()
 	serveErr := srv.Serve(ln)
-	pprof.StopCPUProfile()
+	select {
+	case err := <-profiling:
+		if err != nil {
+			return err
+		}
+		pprof.StopCPUProfile()
+	default:
+	}
 	f.Close()
 	if serveErr != http.ErrServerClosed {
 		return fmt.Errorf("serve: %w", serveErr)

@@ -77,11 +77,11 @@ func notifyHook(t *tx, ev event.Event) error {
 	if len(payload.Notify) == 0 && ev.Type != event.HealthAlert {
 		return nil
 	}
-	var rel relationshipRow
-	if err := t.Where("id = ?", ev.RelationshipID).Take(&rel).Error; err != nil {
+	supplierOrg, buyerOrg, err := t.parties(ev.RelationshipID)
+	if err != nil {
 		return fmt.Errorf("notification relationship: %w", err)
 	}
-	users, err := t.notifyCandidates(rel, ev, payload.Notify)
+	users, err := t.notifyCandidates(supplierOrg, buyerOrg, ev, payload.Notify)
 	if err != nil {
 		return err
 	}
@@ -105,13 +105,13 @@ func notifyHook(t *tx, ev event.Event) error {
 
 // notifyCandidates lists the active users of the relationship's organizations
 // named in notify (or, for health.alert, on the supplier side), without the actor.
-func (t *tx) notifyCandidates(rel relationshipRow, ev event.Event, notify []string) ([]userRow, error) {
-	q := t.Model(&userRow{}).Where("active = ? AND org_id IN ? AND id <> ?", true, []string{rel.SupplierOrgID, rel.BuyerOrgID}, ev.ActorID)
+func (t *tx) notifyCandidates(supplierOrg, buyerOrg string, ev event.Event, notify []string) ([]userRow, error) {
+	q := t.Model(&userRow{}).Where("active = ? AND org_id IN ? AND id <> ?", true, []string{supplierOrg, buyerOrg}, ev.ActorID)
 	if ev.Type == event.HealthAlert {
 		if len(notify) > 0 {
-			q = q.Where("(org_id = ? OR id IN ?)", rel.SupplierOrgID, notify)
+			q = q.Where("(org_id = ? OR id IN ?)", supplierOrg, notify)
 		} else {
-			q = q.Where("org_id = ?", rel.SupplierOrgID)
+			q = q.Where("org_id = ?", supplierOrg)
 		}
 	} else {
 		q = q.Where("id IN ?", notify)

@@ -114,11 +114,15 @@ func (s *Store) PlaceOrder(ctx context.Context, rel access.Rel, req order.PlaceR
 	if rel.Side != access.Buyer {
 		return order.Order{}, false, errs.Forbiddenf("only the buyer places orders")
 	}
+	// Validate and price before the write: the catalogue is read from a reader
+	// while the writer commits other orders. A failure is reported only after the
+	// idempotency check, so a retried request still gets its first answer.
+	priced, priceErr := s.priceOrder(ctx, rel, req)
 	var out order.Order
 	var replayed bool
 	err := s.write(ctx, "place order", func(t *tx) error {
-		var relRow relationshipRow
-		if err := t.lockRow(&relRow, `SELECT * FROM relationships WHERE id = ?`, rel.ID); err != nil {
+		var owner struct{ AccountOwnerID *string }
+		if err := t.lockRow(&owner, `SELECT account_owner_id FROM relationships WHERE id = ?`, rel.ID); err != nil {
 			return err
 		}
 		if idem.Key != "" {
@@ -128,17 +132,43 @@ func (s *Store) PlaceOrder(ctx context.Context, rel access.Rel, req order.PlaceR
 				return err
 			}
 		}
-		pl, err := req.Validate(t.s.now())
-		if err != nil {
-			return err
+		if priceErr != nil {
+			return priceErr
 		}
-		out, err = t.insertOrder(rel, pl, relRow.AccountOwnerID)
+		var err error
+		out, err = t.insertOrder(rel, priced, owner.AccountOwnerID)
 		if err != nil || idem.Key == "" {
 			return err
 		}
 		return t.rememberReply(rel, idem, out)
 	})
 	return out, replayed, err
+}
+
+// pricedOrder is a validated placement priced from the catalogue.
+type pricedOrder struct {
+	order.Placement
+	lines    []order.Line
+	currency string
+	total    money.Amount
+}
+
+// priceOrder validates req and prices its lines from rel's catalogue, contract
+// prices first.
+func (s *Store) priceOrder(ctx context.Context, rel access.Rel, req order.PlaceRequest) (pricedOrder, error) {
+	pl, err := req.Validate(s.now())
+	if err != nil {
+		return pricedOrder{}, err
+	}
+	catalogue, err := pricedCatalogue(s.read(ctx), rel, pl.Items)
+	if err != nil {
+		return pricedOrder{}, mapErr("price order", err)
+	}
+	lines, currency, total, err := order.PriceLines(pl.Items, catalogue)
+	if err != nil {
+		return pricedOrder{}, err
+	}
+	return pricedOrder{Placement: pl, lines: lines, currency: currency, total: total}, nil
 }
 
 // idempotentReply returns the stored response of an earlier request with the key.
@@ -179,17 +209,10 @@ func (t *tx) nextOrderNumber(relID string) (string, error) {
 	return fmt.Sprintf("ORD-%06d", n), nil
 }
 
-// insertOrder prices and writes a validated placement.
+// insertOrder writes a priced placement.
 // The supplier's account owner of the relationship, if any, is notified.
-func (t *tx) insertOrder(rel access.Rel, pl order.Placement, accountOwner *string) (order.Order, error) {
-	catalogue, err := t.pricedCatalogue(rel, pl.Items)
-	if err != nil {
-		return order.Order{}, err
-	}
-	lines, currency, total, err := order.PriceLines(pl.Items, catalogue)
-	if err != nil {
-		return order.Order{}, err
-	}
+func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner *string) (order.Order, error) {
+	lines, currency, total := pl.lines, pl.currency, pl.total
 	next, err := t.nextOrderNumber(rel.ID)
 	if err != nil {
 		return order.Order{}, err
@@ -226,7 +249,7 @@ func (t *tx) insertOrder(rel access.Rel, pl order.Placement, accountOwner *strin
 
 // pricedCatalogue loads the requested products of rel's supplier (only those:
 // another supplier's product is simply not found) with rel's contract prices.
-func (t *tx) pricedCatalogue(rel access.Rel, items []order.ItemRequest) (map[string]product.Priced, error) {
+func pricedCatalogue(db *gorm.DB, rel access.Rel, items []order.ItemRequest) (map[string]product.Priced, error) {
 	ids := make([]string, 0, len(items))
 	for _, it := range items {
 		ids = append(ids, it.ProductID)
@@ -234,10 +257,10 @@ func (t *tx) pricedCatalogue(rel access.Rel, items []order.ItemRequest) (map[str
 	var rows []productRow
 	supplierView := rel
 	supplierView.Side = access.Supplier // load inactive ones too, to say why they are refused
-	if err := productsOf(t.DB, supplierView).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	if err := productsOf(db, supplierView).Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	priced, err := withPrices(t.DB, rel, rows)
+	priced, err := withPrices(db, rel, rows)
 	if err != nil {
 		return nil, err
 	}

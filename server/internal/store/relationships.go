@@ -82,6 +82,21 @@ func (s *Store) ResolveRel(ctx context.Context, caller access.Caller, id string)
 	return rel, nil
 }
 
+// parties returns a relationship's supplier and buyer organizations, from the
+// cache ResolveRel fills or else from the transaction (without caching: the
+// relationship may be this transaction's own, which may still roll back).
+func (t *tx) parties(relID string) (supplierOrg, buyerOrg string, err error) {
+	if p, ok := t.s.relParties.Load(relID); ok {
+		pp := p.([2]string)
+		return pp[0], pp[1], nil
+	}
+	var row relationshipRow
+	if err := t.Where("id = ?", relID).Take(&row).Error; err != nil {
+		return "", "", err
+	}
+	return row.SupplierOrgID, row.BuyerOrgID, nil
+}
+
 // Relationship returns the caller's view of one resolved relationship.
 func (s *Store) Relationship(ctx context.Context, rel access.Rel) (account.Relationship, error) {
 	var v relationshipView

@@ -61,6 +61,20 @@ type Store struct {
 	mu         sync.RWMutex
 	onCommit   []func([]event.Event)
 	sqlitePath string
+
+	// committer group-commits the writes on SQLite (nil on PostgreSQL).
+	committer *committer
+}
+
+// gormConfig is the configuration of every handle: a new one each time, since
+// GORM keeps a handle's state (its connection pool, statement cache) in it.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		TranslateError: true,
+		PrepareStmt:    true,
+	}
 }
 
 // Open connects to the database described by opts; it does not migrate.
@@ -68,15 +82,9 @@ func Open(opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	gcfg := &gorm.Config{
-		Logger:         logger.Discard,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
-		TranslateError: true,
-		PrepareStmt:    true,
-	}
 	s := &Store{log: opts.Logger, now: func() time.Time { return time.Now().UTC() }}
 	if opts.DatabaseURL != "" {
-		db, err := gorm.Open(postgres.Open(opts.DatabaseURL), gcfg)
+		db, err := gorm.Open(postgres.Open(opts.DatabaseURL), gormConfig())
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -97,19 +105,21 @@ func Open(opts Options) (*Store, error) {
 	// Page caches: 16 MB for the writer, 4 MB for each of the 8 readers, so the
 	// database's memory stays bounded (the OS page cache holds the rest).
 	common := "_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on"
-	w, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?%s&_cache_size=-16000&_synchronous=%s&_txlock=immediate", opts.SQLitePath, common, sync)), gcfg)
+	w, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?%s&_cache_size=-16000&_synchronous=%s&_txlock=immediate", opts.SQLitePath, common, sync)), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite writer: %w", err)
 	}
+	// Two writer connections: the group committer keeps one for itself (commit.go);
+	// the other serves migrations, checkpoints and planner statistics.
 	wdb, _ := w.DB()
-	wdb.SetMaxOpenConns(1)
-	wdb.SetMaxIdleConns(1)
+	wdb.SetMaxOpenConns(2)
+	wdb.SetMaxIdleConns(2)
 	wdb.SetConnMaxLifetime(0)
 	// The writer connection creates the file and switches it to WAL before readers open it.
 	if err := wdb.Ping(); err != nil {
 		return nil, fmt.Errorf("open sqlite writer: %w", err)
 	}
-	r, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?%s&_cache_size=-4000&_query_only=1", opts.SQLitePath, common)), gcfg)
+	r, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?%s&_cache_size=-4000&_query_only=1", opts.SQLitePath, common)), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
 	}
@@ -117,6 +127,9 @@ func Open(opts Options) (*Store, error) {
 	rdb.SetMaxOpenConns(8)
 	rdb.SetMaxIdleConns(8)
 	s.w, s.r, s.dialect, s.sqlitePath = w, r, SQLite, opts.SQLitePath
+	if s.committer, err = newCommitter(s, wdb); err != nil {
+		return nil, errors.Join(err, rdb.Close(), wdb.Close())
+	}
 	return s, nil
 }
 
@@ -153,6 +166,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	if s.committer != nil {
+		s.committer.close()
+	}
 	var all []error
 	for _, db := range []*gorm.DB{s.r, s.w} {
 		if sqlDB, err := db.DB(); err == nil {

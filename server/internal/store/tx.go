@@ -20,8 +20,16 @@ type tx struct {
 	events []event.Event
 }
 
-// write runs fn in one write transaction (BEGIN IMMEDIATE on SQLite).
+// write runs fn in a write transaction and returns after its commit is durable.
+// On SQLite fn is queued to the group committer (commit.go), which may commit it
+// together with other writes, inside a savepoint of its own; on PostgreSQL it is
+// a transaction of its own. Either way fn's changes and events commit together
+// or not at all, and the events reach the OnCommit listeners only after commit.
 func (s *Store) write(ctx context.Context, op string, fn func(tx *tx) error) error {
+	if s.committer != nil {
+		_, err := s.committer.submit(ctx, fn)
+		return mapErr(op, err)
+	}
 	var t *tx
 	err := s.w.WithContext(ctx).Transaction(func(db *gorm.DB) error {
 		t = &tx{DB: db, s: s}
@@ -30,14 +38,7 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx *tx) error) err
 	if err != nil {
 		return mapErr(op, err)
 	}
-	if len(t.events) > 0 {
-		s.mu.RLock()
-		listeners := s.onCommit
-		s.mu.RUnlock()
-		for _, fn := range listeners {
-			fn(t.events)
-		}
-	}
+	s.publish(t.events)
 	return nil
 }
 
