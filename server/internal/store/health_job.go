@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -52,6 +51,34 @@ type SnapshotOptions struct {
 	Alerts bool
 	// RelationshipIDs limits the run to these relationships (nil: all).
 	RelationshipIDs []string
+	// ChunkSize is how many relationships (of one supplier) are judged and
+	// written per transaction; 0 means DefaultSnapshotChunk.
+	ChunkSize int
+	// MaxDuty is the share of wall time the run may work, in (0, 1): after each
+	// chunk it pauses for the chunk's duration × (1/MaxDuty − 1), so that
+	// requests find the CPU and the SQLite writer free most of the time. 0 (or
+	// 1 and above) runs at full speed, as tests, the benchmark and the backfill do.
+	MaxDuty float64
+}
+
+// DefaultSnapshotChunk keeps one chunk to a fraction of a second of reading and
+// a few milliseconds of writing on the 1,000-relationship dataset.
+const DefaultSnapshotChunk = 25
+
+func (o SnapshotOptions) chunkSize() int {
+	if o.ChunkSize > 0 {
+		return o.ChunkSize
+	}
+	return DefaultSnapshotChunk
+}
+
+// pauseAfter is how long to rest after a chunk that worked for work, so that
+// working time stays at most MaxDuty of the wall time.
+func (o SnapshotOptions) pauseAfter(work time.Duration) time.Duration {
+	if o.MaxDuty <= 0 || o.MaxDuty >= 1 || work <= 0 {
+		return 0
+	}
+	return time.Duration(float64(work) * (1/o.MaxDuty - 1))
 }
 
 // systemActor is who raises health alerts.
@@ -62,8 +89,11 @@ const systemSide access.Side = "system"
 
 // RunHealthSnapshots judges, as of now, every relationship that has no snapshot
 // for now's day yet: it writes the day's snapshot, refreshes the relationship's
-// state and raises the alerts due. Running it again the same day does nothing.
-// It returns how many relationships it judged.
+// state and raises the alerts due. It works in chunks of one supplier's
+// relationships, each written in its own transaction, resting between chunks
+// as opts.MaxDuty asks. Running it again the same day does nothing; a run
+// stopped by ctx leaves whole chunks behind and the next run does the rest.
+// It returns how many relationships it judged (also when stopped).
 func (s *Store) RunHealthSnapshots(ctx context.Context, now time.Time, opts SnapshotOptions) (int, error) {
 	now = now.UTC()
 	day := now.Format(time.DateOnly)
@@ -75,23 +105,64 @@ func (s *Store) RunHealthSnapshots(ctx context.Context, now time.Time, opts Snap
 	if err != nil {
 		return 0, mapErr("health snapshots", err)
 	}
-	bySupplier := map[string][]healthRel{}
-	for _, r := range rels {
-		bySupplier[r.SupplierOrgID] = append(bySupplier[r.SupplierOrgID], r)
-	}
-	for _, supplier := range sortedKeys(bySupplier) {
-		group := bySupplier[supplier]
-		set, ok := settings[supplier]
+	chunks := supplierChunks(rels, opts.chunkSize())
+	judged := 0
+	for i, chunk := range chunks {
+		if err := ctx.Err(); err != nil {
+			return judged, mapErr("health snapshots", err)
+		}
+		set, ok := settings[chunk[0].SupplierOrgID]
 		if !ok {
 			set = health.DefaultSettings()
 		}
-		for start := 0; start < len(group); start += factsChunk {
-			if err := s.snapshotChunk(ctx, group[start:min(start+factsChunk, len(group))], set, now, opts.Alerts); err != nil {
-				return 0, mapErr("health snapshots", err)
-			}
+		began := time.Now()
+		n, err := s.snapshotChunk(ctx, chunk, set, now, opts.Alerts)
+		if err != nil {
+			return judged, mapErr("health snapshots", err)
+		}
+		judged += n
+		work := time.Since(began)
+		var rest time.Duration
+		if i < len(chunks)-1 {
+			rest = opts.pauseAfter(work)
+		}
+		s.log.Debug("health snapshot chunk", "day", day, "chunk", i+1, "chunks", len(chunks), "relationships", n, "work", work, "pause", rest)
+		if err := sleepCtx(ctx, rest); err != nil {
+			return judged, mapErr("health snapshots", err)
 		}
 	}
-	return len(rels), nil
+	return judged, nil
+}
+
+// supplierChunks cuts rels, sorted by supplier, into runs of at most size
+// relationships of one supplier (settings and alert recipients are per supplier).
+func supplierChunks(rels []healthRel, size int) [][]healthRel {
+	var chunks [][]healthRel
+	for start := 0; start < len(rels); {
+		end := start + 1
+		for end < len(rels) && end-start < size && rels[end].SupplierOrgID == rels[start].SupplierOrgID {
+			end++
+		}
+		chunks = append(chunks, rels[start:end])
+		start = end
+	}
+	return chunks
+}
+
+// sleepCtx waits for d, or less when ctx ends first (shutdown does not wait
+// for a paced run).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // relsWithoutSnapshot lists relationships that existed at now and lack day's snapshot.
@@ -111,11 +182,16 @@ func (s *Store) relsWithoutSnapshot(ctx context.Context, day string, now time.Ti
 }
 
 // snapshotChunk judges one chunk of one supplier's relationships and writes the
-// snapshots, states and alerts in one transaction.
-func (s *Store) snapshotChunk(ctx context.Context, rels []healthRel, set health.Settings, now time.Time, alerts bool) error {
+// snapshots, states and alerts in one transaction. It returns how many it judged:
+// those another run (or an overview's first read) judged meanwhile are left out.
+func (s *Store) snapshotChunk(ctx context.Context, rels []healthRel, set health.Settings, now time.Time, alerts bool) (int, error) {
+	rels, err := s.stillWithoutSnapshot(ctx, rels, now.Format(time.DateOnly))
+	if err != nil || len(rels) == 0 {
+		return 0, err
+	}
 	facts, err := gatherFacts(ctx, s.r, rels, now, set.WindowDays)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ids := make([]string, len(rels))
 	for i, r := range rels {
@@ -123,12 +199,12 @@ func (s *Store) snapshotChunk(ctx context.Context, rels []healthRel, set health.
 	}
 	prev, past, err := s.previousHealth(ctx, ids, now.AddDate(0, 0, -30).Format(time.DateOnly))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var notify []string
 	if alerts {
 		if err := s.read(ctx).Model(&userRow{}).Where("org_id = ? AND active = ?", rels[0].SupplierOrgID, true).Order("id").Pluck("id", &notify).Error; err != nil {
-			return err
+			return 0, err
 		}
 	}
 	j := judgement{set: set, now: now, alerts: alerts, notify: notify}
@@ -139,7 +215,37 @@ func (s *Store) snapshotChunk(ctx context.Context, rels []healthRel, set health.
 		snap, st, evs := j.judge(r, *facts[r.ID], prev[r.ID], past)
 		snaps, states, raised = append(snaps, snap), append(states, st), append(raised, evs...)
 	}
-	return s.writeSnapshots(ctx, snaps, states, raised)
+	if err := s.writeSnapshots(ctx, snaps, states, raised); err != nil {
+		return 0, err
+	}
+	return len(rels), nil
+}
+
+// stillWithoutSnapshot drops from rels those that got day's snapshot since the
+// run listed them, so that a long paced run does not trip over them.
+func (s *Store) stillWithoutSnapshot(ctx context.Context, rels []healthRel, day string) ([]healthRel, error) {
+	ids := make([]string, len(rels))
+	for i, r := range rels {
+		ids[i] = r.ID
+	}
+	var done []string
+	if err := s.read(ctx).Model(&healthSnapshotRow{}).Where("day = ? AND relationship_id IN ?", day, ids).Pluck("relationship_id", &done).Error; err != nil {
+		return nil, err
+	}
+	if len(done) == 0 {
+		return rels, nil
+	}
+	judged := make(map[string]bool, len(done))
+	for _, id := range done {
+		judged[id] = true
+	}
+	left := make([]healthRel, 0, len(rels)-len(done))
+	for _, r := range rels {
+		if !judged[r.ID] {
+			left = append(left, r)
+		}
+	}
+	return left, nil
 }
 
 // judgement is one run's context for judging relationships.
@@ -309,14 +415,4 @@ func buyerActivityAt(ev event.Event) (time.Time, bool) {
 		}
 	}
 	return ev.At, false
-}
-
-// sortedKeys returns m's keys in order (stable output for tests and logs).
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
