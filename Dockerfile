@@ -17,6 +17,8 @@ COPY --from=build /out/rapport /usr/local/bin/rapport
 USER rapport
 WORKDIR /data
 VOLUME ["/data"]
+# /metrics answers only loopback clients unless RAPPORT_METRICS_TOKEN is set: pass
+# one at run time (-e RAPPORT_METRICS_TOKEN=…) for a Prometheus on another host.
 ENV RAPPORT_ADDR=0.0.0.0:8080 \
     RAPPORT_DATA_DIR=/data
 EXPOSE 8080

@@ -52,7 +52,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if log == nil {
 		log = slog.Default()
 	}
-	st, err := store.Open(store.Options{SQLitePath: cfg.SQLitePath(), DatabaseURL: cfg.DatabaseURL, Synchronous: cfg.SQLiteSync, Logger: log})
+	st, err := store.Open(store.Options{SQLitePath: cfg.SQLitePath(), DatabaseURL: cfg.DatabaseURL, Synchronous: cfg.SQLiteSync, Logger: log,
+		StatementTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,10 +159,11 @@ func CheckPassword(hash, pw string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
 }
 
-// Limiter rate-limits by key (an IP or an account), forgetting idle keys.
+// Limiter rate-limits by key (an IP, an account or a user), forgetting idle keys.
 type Limiter struct {
 	mu      sync.Mutex
-	perMin  int
+	every   rate.Limit
+	burst   int
 	buckets map[string]*bucket
 	now     func() time.Time
 }
@@ -173,11 +175,24 @@ type bucket struct {
 
 // NewLimiter allows perMinute events per key per minute, with that burst.
 func NewLimiter(perMinute int) *Limiter {
-	return &Limiter{perMin: perMinute, buckets: map[string]*bucket{}, now: time.Now}
+	return NewRateLimiter(rate.Every(time.Minute/time.Duration(perMinute)), perMinute)
+}
+
+// NewRateLimiter allows events per key at the given rate (per second), with
+// burst events at once after a quiet spell.
+func NewRateLimiter(perSecond rate.Limit, burst int) *Limiter {
+	return &Limiter{every: perSecond, burst: burst, buckets: map[string]*bucket{}, now: time.Now}
 }
 
 // Allow reports whether key may act now.
 func (l *Limiter) Allow(key string) bool {
+	ok, _ := l.Reserve(key)
+	return ok
+}
+
+// Reserve reports whether key may act now and, when it may not, how long until
+// it may (for Retry-After). A refused event uses up nothing.
+func (l *Limiter) Reserve(key string) (ok bool, retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -190,9 +205,17 @@ func (l *Limiter) Allow(key string) bool {
 	}
 	b, ok := l.buckets[key]
 	if !ok {
-		b = &bucket{lim: rate.NewLimiter(rate.Every(time.Minute/time.Duration(l.perMin)), l.perMin)}
+		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
 		l.buckets[key] = b
 	}
 	b.seen = now
-	return b.lim.AllowN(now, 1)
+	if b.lim.AllowN(now, 1) {
+		return true, 0
+	}
+	if l.every <= 0 {
+		return false, time.Minute
+	}
+	// Rounded up, so waiting exactly this long is always enough.
+	missing := 1 - b.lim.TokensAt(now)
+	return false, time.Duration(math.Ceil(missing / float64(l.every) * float64(time.Second)))
 }

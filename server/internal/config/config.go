@@ -30,9 +30,20 @@ type Config struct {
 	InvitationTTL  time.Duration // RAPPORT_INVITATION_TTL: how long an invitation can be accepted.
 	BodyLimit      int64         // RAPPORT_BODY_LIMIT: request body limit in bytes (CSV imports get 16x).
 	LoginPerMinute int           // RAPPORT_LOGIN_PER_MINUTE: login attempts per IP and per account.
+	OrderRate      int           // RAPPORT_ORDER_RATE: orders a user may place per minute (burst: a quarter of it); 0 disables.
+	RequestTimeout time.Duration // RAPPORT_REQUEST_TIMEOUT: deadline of a request's work (CSV imports get 2x); also PostgreSQL's statement_timeout.
+	MetricsToken   string        // RAPPORT_METRICS_TOKEN: bearer token /metrics requires; empty serves /metrics to loopback clients only.
 	LogLevel       string        // RAPPORT_LOG_LEVEL: debug, info, warn, error.
 	JobInterval    time.Duration // RAPPORT_JOB_INTERVAL: how often background jobs (promises, SLAs, health) run.
 }
+
+// MaxRequestTimeout is the longest RAPPORT_REQUEST_TIMEOUT: past the HTTP
+// server's write timeout (60 s) no answer could be written anyway.
+const MaxRequestTimeout = 60 * time.Second
+
+// OrderBurst is how many orders a user may place at once after a quiet spell:
+// a quarter of the per-minute rate, at least one.
+func (c *Config) OrderBurst() int { return max(c.OrderRate/4, 1) }
 
 // Default returns the configuration used when nothing is set.
 func Default() Config {
@@ -45,6 +56,8 @@ func Default() Config {
 		InvitationTTL:  7 * 24 * time.Hour,
 		BodyLimit:      1 << 20,
 		LoginPerMinute: 10,
+		OrderRate:      120,
+		RequestTimeout: 30 * time.Second,
 		LogLevel:       "info",
 		JobInterval:    time.Minute,
 		PublicOrigin:   "http://127.0.0.1:8080",
@@ -139,14 +152,19 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 	}
 	str("RAPPORT_SQLITE_SYNCHRONOUS", &c.SQLiteSync)
 	str("RAPPORT_LOG_LEVEL", &c.LogLevel)
+	str("RAPPORT_METRICS_TOKEN", &c.MetricsToken)
 	dur("RAPPORT_ACCESS_TTL", &c.AccessTTL)
 	dur("RAPPORT_REFRESH_TTL", &c.RefreshTTL)
 	dur("RAPPORT_INVITATION_TTL", &c.InvitationTTL)
 	dur("RAPPORT_JOB_INTERVAL", &c.JobInterval)
+	dur("RAPPORT_REQUEST_TIMEOUT", &c.RequestTimeout)
 	integer("RAPPORT_BODY_LIMIT", &c.BodyLimit)
 	var perMinute int64 = int64(c.LoginPerMinute)
 	integer("RAPPORT_LOGIN_PER_MINUTE", &perMinute)
 	c.LoginPerMinute = int(perMinute)
+	orderRate := int64(c.OrderRate)
+	integer("RAPPORT_ORDER_RATE", &orderRate)
+	c.OrderRate = int(orderRate)
 	return errors.Join(errs...)
 }
 
@@ -206,6 +224,15 @@ func (c *Config) Validate() error {
 	if c.LoginPerMinute < 1 {
 		errs = append(errs, errors.New("RAPPORT_LOGIN_PER_MINUTE must be at least 1"))
 	}
+	if c.OrderRate < 0 || c.OrderRate > 1_000_000 {
+		errs = append(errs, errors.New("RAPPORT_ORDER_RATE must be between 0 (no limit) and 1000000 orders per minute"))
+	}
+	if c.RequestTimeout < time.Second || c.RequestTimeout > MaxRequestTimeout {
+		errs = append(errs, fmt.Errorf("RAPPORT_REQUEST_TIMEOUT must be between 1s and %v (the server's write timeout)", MaxRequestTimeout))
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("RAPPORT_METRICS_TOKEN must be at least 16 characters"))
+	}
 	if c.JobInterval < time.Second {
 		errs = append(errs, errors.New("RAPPORT_JOB_INTERVAL must be at least 1s"))
 	}
@@ -242,11 +269,16 @@ func (c Config) LogValue() slog.Value {
 	if c.JWTSecret != "" {
 		secret = "set (masked)"
 	}
+	metrics := "loopback only"
+	if c.MetricsToken != "" {
+		metrics = "bearer token (masked)"
+	}
 	return slog.GroupValue(
 		slog.String("addr", c.Addr), slog.String("database", db),
 		slog.String("public_origin", c.PublicOrigin), slog.String("jwt_secret", secret),
 		slog.String("sqlite_synchronous", c.SQLiteSync), slog.Duration("access_ttl", c.AccessTTL),
-		slog.Int64("body_limit", c.BodyLimit),
+		slog.Int64("body_limit", c.BodyLimit), slog.Int("order_rate", c.OrderRate),
+		slog.Duration("request_timeout", c.RequestTimeout), slog.String("metrics", metrics),
 	)
 }
 

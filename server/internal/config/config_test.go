@@ -32,11 +32,15 @@ func TestValidateReportsEveryBadSetting(t *testing.T) {
 	cfg.DatabaseURL = "mysql://x"
 	cfg.SQLiteSync = "OFF"
 	cfg.PublicOrigin = "ftp://x"
+	cfg.OrderRate = -1
+	cfg.RequestTimeout = 2 * time.Minute
+	cfg.MetricsToken = "short"
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("invalid config accepted")
 	}
-	for _, want := range []string{"RAPPORT_ACCESS_TTL", "RAPPORT_JWT_SECRET", "RAPPORT_DATABASE_URL", "RAPPORT_SQLITE_SYNCHRONOUS", "RAPPORT_PUBLIC_ORIGIN"} {
+	for _, want := range []string{"RAPPORT_ACCESS_TTL", "RAPPORT_JWT_SECRET", "RAPPORT_DATABASE_URL", "RAPPORT_SQLITE_SYNCHRONOUS", "RAPPORT_PUBLIC_ORIGIN",
+		"RAPPORT_ORDER_RATE", "RAPPORT_REQUEST_TIMEOUT", "RAPPORT_METRICS_TOKEN"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
@@ -47,12 +51,36 @@ func TestValidateReportsEveryBadSetting(t *testing.T) {
 	}
 }
 
+// TestAbuseLimitSettings: the order limit, request deadline and metrics token
+// are read from the environment, with defaults a real buyer terminal never meets.
+func TestAbuseLimitSettings(t *testing.T) {
+	def := Default()
+	if def.OrderRate != 120 || def.OrderBurst() != 30 || def.RequestTimeout != 30*time.Second || def.MetricsToken != "" {
+		t.Fatalf("defaults: order rate %d burst %d, timeout %v, metrics token %q", def.OrderRate, def.OrderBurst(), def.RequestTimeout, def.MetricsToken)
+	}
+	t.Setenv("RAPPORT_ORDER_RATE", "0")
+	t.Setenv("RAPPORT_REQUEST_TIMEOUT", "2s")
+	t.Setenv("RAPPORT_METRICS_TOKEN", "scrape-token-0123456789")
+	cfg, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.OrderRate != 0 || cfg.OrderBurst() != 1 || cfg.RequestTimeout != 2*time.Second || cfg.MetricsToken != "scrape-token-0123456789" {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+	t.Setenv("RAPPORT_ORDER_RATE", "many")
+	if _, err := Load(""); err == nil || !strings.Contains(err.Error(), "RAPPORT_ORDER_RATE") {
+		t.Fatalf("a non-number order rate: %v", err)
+	}
+}
+
 func TestLogValueMasksSecrets(t *testing.T) {
 	cfg := Default()
+	cfg.MetricsToken = "scrape-token-secret-0123456789"
 	cfg.JWTSecret = "super-secret-value-super-secret-value"
 	cfg.DatabaseURL = "postgres://app:hunter2@db:5432/rapport"
 	s := cfg.LogValue().String()
-	if strings.Contains(s, "hunter2") || strings.Contains(s, "super-secret") {
+	if strings.Contains(s, "hunter2") || strings.Contains(s, "super-secret") || strings.Contains(s, "scrape-token") {
 		t.Fatalf("secrets logged: %s", s)
 	}
 }

@@ -201,3 +201,60 @@ func serverFields(t *testing.T, path string) map[string]bool {
 	})
 	return set
 }
+
+// TestOrderFlood (OWASP API6): one buyer fires 200 orders, 16 at a time, at the
+// real binary with the shipped default limit (120 a minute per user, a burst of
+// 30): past the burst and its refill every answer is 429 with Retry-After, and
+// the database holds exactly the orders that were acknowledged.
+func TestOrderFlood(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real server")
+	}
+	e := newEnv(t, testutil.DB{Name: "sqlite"})
+	e.extra = []string{"RAPPORT_ORDER_RATE="} // empty: the default, which env.vars turns off for the other tests
+	w := e.seed()
+	srv := e.start()
+	const attempts = 200
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1); i <= attempts; i = next.Add(1) {
+				r, err := e.do(context.Background(), "POST", "/api/v1/relationships/"+w.rel+"/orders", w.buyerTok,
+					map[string]any{"po_number": fmt.Sprintf("FLOOD-%d", i), "lines": []map[string]any{{"product_id": w.products[0], "quantity": 1}}}, nil)
+				mu.Lock()
+				switch {
+				case err != nil:
+					statuses[-1]++
+				case r.status == 429 && r.header.Get("Retry-After") == "":
+					statuses[-429]++
+				default:
+					statuses[r.status]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	t.Logf("%d orders from one buyer in %v: %v", attempts, elapsed.Round(time.Millisecond), statuses)
+	allowed := 30 + int(elapsed.Seconds()*2) + 1
+	if statuses[201] < 30 || statuses[201] > allowed {
+		t.Errorf("%d orders placed, want 30..%d", statuses[201], allowed)
+	}
+	if statuses[201]+statuses[429] != attempts {
+		t.Errorf("answers other than 201 and 429 with Retry-After: %v", statuses)
+	}
+	srv.stop(t)
+	st := e.openStore()
+	defer st.Close()
+	var n int64
+	if err := st.Reader().Raw("SELECT COUNT(*) FROM orders WHERE po_number LIKE 'FLOOD-%'").Scan(&n).Error; err != nil || int(n) != statuses[201] {
+		t.Errorf("%d orders stored (%v), %d acknowledged", n, err, statuses[201])
+	}
+}

@@ -1,7 +1,6 @@
 package crashtest
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -9,13 +8,16 @@ import (
 
 // tcpProxy stands between one server and the shared PostgreSQL: the tests
 // cannot stop the database others use, so an outage is this proxy closing every
-// connection and refusing new ones until it is let through again.
+// connection and refusing new ones until it is let through again, and a stall
+// is this proxy accepting connections and holding every byte, both ways, until
+// it lets them flow again (a database that is up but never answers).
 type tcpProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	down   bool
-	conns  map[net.Conn]bool
+	ln      net.Listener
+	target  string
+	mu      sync.Mutex
+	down    bool
+	flowing chan struct{} // closed while bytes flow; open while stalled
+	conns   map[net.Conn]bool
 }
 
 func newProxy(t testing.TB, target string) *tcpProxy {
@@ -23,9 +25,10 @@ func newProxy(t testing.TB, target string) *tcpProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &tcpProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	p := &tcpProxy{ln: ln, target: target, conns: map[net.Conn]bool{}, flowing: make(chan struct{})}
+	close(p.flowing)
 	go p.accept()
-	t.Cleanup(func() { ln.Close(); p.setDown(true) })
+	t.Cleanup(func() { ln.Close(); p.setDown(true); p.setStalled(false) })
 	return p
 }
 
@@ -64,8 +67,8 @@ func (p *tcpProxy) pipe(client net.Conn) {
 	p.conns[client], p.conns[server] = true, true
 	p.mu.Unlock()
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(server, client); done <- struct{}{} }()
-	go func() { io.Copy(client, server); done <- struct{}{} }()
+	go func() { p.forward(server, client); done <- struct{}{} }()
+	go func() { p.forward(client, server); done <- struct{}{} }()
 	<-done
 	client.Close()
 	server.Close()
@@ -73,6 +76,26 @@ func (p *tcpProxy) pipe(client net.Conn) {
 	delete(p.conns, client)
 	delete(p.conns, server)
 	p.mu.Unlock()
+}
+
+// forward copies src to dst, holding each chunk while the proxy is stalled.
+func (p *tcpProxy) forward(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			flowing := p.flowing
+			p.mu.Unlock()
+			<-flowing
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // setDown starts (true) or ends (false) the outage; starting it cuts every
@@ -84,6 +107,24 @@ func (p *tcpProxy) setDown(down bool) {
 	if down {
 		for c := range p.conns {
 			c.Close()
+		}
+	}
+}
+
+// setStalled starts (true) or ends (false) the stall: connections stay open and
+// new ones are accepted, but nothing is forwarded either way until it ends; then
+// what was held is delivered, as a paused database would read it on waking.
+func (p *tcpProxy) setStalled(stalled bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.flowing:
+		if stalled {
+			p.flowing = make(chan struct{})
+		}
+	default:
+		if !stalled {
+			close(p.flowing)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package crashtest
 
 import (
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -116,4 +118,78 @@ func TestFunctionLevelAuthorization(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestMetricsNotPublic (OWASP API8) runs the binary as a container would, listening
+// on every interface, and scrapes /metrics over a real connection from this
+// machine's own non-loopback address: without RAPPORT_METRICS_TOKEN that is a 404
+// (a forged X-Forwarded-For does not help) while loopback gets the metrics; with
+// a token, the token is what counts, from any address.
+func TestMetricsNotPublic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real server")
+	}
+	ip := nonLoopbackIPv4(t)
+	const token = "crash-metrics-token-0123456789"
+	for _, withToken := range []bool{false, true} {
+		e := newEnv(t, testutil.DB{Name: "sqlite"})
+		_, port, _ := net.SplitHostPort(e.addr)
+		e.extra = []string{"RAPPORT_ADDR=0.0.0.0:" + port}
+		if withToken {
+			e.extra = append(e.extra, "RAPPORT_METRICS_TOKEN="+token)
+		}
+		srv := e.start()
+		scrape := func(host string, hdr map[string]string) response {
+			t.Helper()
+			req, err := http.NewRequest("GET", "http://"+net.JoinHostPort(host, port)+"/metrics", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range hdr {
+				req.Header.Set(k, v)
+			}
+			res, err := httpClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return response{status: res.StatusCode, header: res.Header, body: b}
+		}
+		expect := func(what string, r response, status int) {
+			t.Helper()
+			metrics := strings.Contains(string(r.body), "rapport_http_requests_total")
+			problem := strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json")
+			if r.status != status || metrics != (status == 200) || problem == (status == 200) {
+				t.Errorf("token %v, %s: %d (metrics %v, problem %v), want %d", withToken, what, r.status, metrics, problem, status)
+			}
+		}
+		bearer := map[string]string{"Authorization": "Bearer " + token}
+		spoof := map[string]string{"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1"}
+		if !withToken {
+			expect("from loopback", scrape("127.0.0.1", nil), 200)
+			expect("from "+ip, scrape(ip, nil), 404)
+			expect("from "+ip+" claiming loopback", scrape(ip, spoof), 404)
+		} else {
+			expect("from loopback without the token", scrape("127.0.0.1", nil), 401)
+			expect("from "+ip+" with a wrong token", scrape(ip, map[string]string{"Authorization": "Bearer not-the-token-0123456789"}), 401)
+			expect("from "+ip+" with the token", scrape(ip, bearer), 200)
+		}
+		srv.stop(t)
+	}
+}
+
+// nonLoopbackIPv4 is an address of this machine other than loopback (or skips).
+func nonLoopbackIPv4(t *testing.T) string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+			return n.IP.String()
+		}
+	}
+	t.Skip("no non-loopback IPv4 address on this machine")
+	return ""
 }

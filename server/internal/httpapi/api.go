@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/rapport/rapport/server/internal/auth"
 	"github.com/rapport/rapport/server/internal/config"
@@ -45,6 +46,7 @@ type API struct {
 	Deps
 	loginByIP      *auth.Limiter
 	loginByAccount *auth.Limiter
+	orderLimit     *auth.Limiter // nil: RAPPORT_ORDER_RATE=0, no limit
 	metrics        *metrics
 }
 
@@ -62,12 +64,15 @@ func New(d Deps) (*API, http.Handler) {
 		loginByAccount: auth.NewLimiter(d.Config.LoginPerMinute),
 		metrics:        newMetrics(),
 	}
+	if d.Config.OrderRate > 0 {
+		a.orderLimit = auth.NewRateLimiter(rate.Limit(float64(d.Config.OrderRate)/60), d.Config.OrderBurst())
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.RemoveExtraSlash = true
-	r.Use(a.requestContext, a.recoverer, securityHeaders, a.bodyLimit)
+	r.Use(a.requestContext, a.recoverer, securityHeaders, a.bodyLimit, a.deadline)
 	r.NoRoute(a.noRoute)
 	r.NoMethod(func(c *gin.Context) { problem(c, http.StatusMethodNotAllowed, "This method is not allowed here.") })
 	a.routes(r)

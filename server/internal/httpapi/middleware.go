@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rapport/rapport/server/internal/domain/access"
 	"github.com/rapport/rapport/server/internal/domain/errs"
@@ -27,6 +30,7 @@ const (
 
 type metrics struct {
 	reg      *prometheus.Registry
+	handler  http.Handler
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
@@ -43,6 +47,7 @@ func newMetrics() *metrics {
 		}, []string{"route", "method"}),
 	}
 	m.reg.MustRegister(m.requests, m.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return m
 }
 
@@ -124,6 +129,43 @@ func (a *API) bodyLimit(c *gin.Context) {
 	}
 	if c.Request.Body != nil {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	}
+	c.Next()
+}
+
+// deadline bounds a request's work by RAPPORT_REQUEST_TIMEOUT: a database that
+// accepts connections but never answers costs the caller a 503 after that long
+// (fail maps the deadline), not a request held forever. CSV imports get twice as
+// long. The websocket handshake is bounded too: an upgraded connection lives on
+// the hub's context, not the request's.
+func (a *API) deadline(c *gin.Context) {
+	timeout := a.Config.RequestTimeout
+	if timeout <= 0 {
+		c.Next()
+		return
+	}
+	if strings.HasSuffix(c.Request.URL.Path, "/forecasts/import") {
+		timeout *= 2
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
+// limitOrders refuses a user's order past RAPPORT_ORDER_RATE with a 429 and
+// Retry-After, before the body is read or anything is written: one buyer's
+// token cannot flood a supplier with orders. Other users are not affected.
+func (a *API) limitOrders(c *gin.Context) {
+	if a.orderLimit == nil {
+		c.Next()
+		return
+	}
+	if ok, wait := a.orderLimit.Reserve(caller(c).UserID); !ok {
+		secs := max(int(math.Ceil(wait.Seconds())), 1)
+		c.Header("Retry-After", strconv.Itoa(secs))
+		problem(c, http.StatusTooManyRequests, fmt.Sprintf("You are placing orders faster than %d a minute; try again in %d s.", a.Config.OrderRate, secs))
+		return
 	}
 	c.Next()
 }

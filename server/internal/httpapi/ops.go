@@ -2,13 +2,16 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"net"
 	"net/http"
+	"net/netip"
 	"path"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rapport/rapport/api"
 )
@@ -27,8 +30,40 @@ func (a *API) readyz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }
 
+// metricsHandler serves Prometheus metrics (route names, request counts, Go
+// runtime and process figures: not for the public). With RAPPORT_METRICS_TOKEN
+// set it wants that bearer token (401 otherwise); without one it answers only
+// clients on this machine, judged by the TCP peer address, never by a
+// forwarding header a client can write itself — to others /metrics is a 404.
 func (a *API) metricsHandler(c *gin.Context) {
-	promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(c.Writer, c.Request)
+	if token := a.Config.MetricsToken; token != "" {
+		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok || !sameSecret(strings.TrimSpace(got), token) {
+			c.Header("WWW-Authenticate", `Bearer realm="rapport-metrics"`)
+			problem(c, http.StatusUnauthorized, "Send the metrics token as 'Authorization: Bearer …'.")
+			return
+		}
+	} else if !loopbackPeer(c.Request) {
+		problem(c, http.StatusNotFound, "There is no such endpoint.")
+		return
+	}
+	a.metrics.handler.ServeHTTP(c.Writer, c.Request)
+}
+
+// sameSecret compares in constant time; hashing first hides the length too.
+func sameSecret(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
+}
+
+// loopbackPeer reports whether the TCP peer is this machine (127.0.0.0/8, ::1).
+func loopbackPeer(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 func (a *API) openapi(c *gin.Context) {

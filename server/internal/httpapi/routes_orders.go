@@ -29,13 +29,13 @@ func (a *API) routesOrders(authed, rel *gin.RouterGroup) {
 	rel.DELETE("/products/:id/contract-price", sup("set contract prices"), a.deleteContractPrice)
 
 	rel.GET("/orders", a.listOrders)
-	rel.POST("/orders", buy("place orders"), a.placeOrder)
+	rel.POST("/orders", buy("place orders"), a.limitOrders, a.placeOrder)
 	rel.GET("/orders/:id", a.getOrder)
 	rel.POST("/orders/:id/acknowledge", sup("acknowledge orders"), a.acknowledgeOrder)
 	rel.POST("/orders/:id/status", sup("move orders through production and delivery"), a.advanceOrder)
 	rel.POST("/orders/:id/cancel", buy("cancel orders"), a.cancelOrder)
 	rel.POST("/orders/:id/reject", sup("reject orders"), a.rejectOrder)
-	rel.POST("/orders/:id/reorder", buy("place orders"), a.reorder)
+	rel.POST("/orders/:id/reorder", buy("place orders"), a.limitOrders, a.reorder)
 
 	rel.GET("/promises", a.listRelPromises)
 	rel.POST("/promises", sup("record promises"), a.createPromise)

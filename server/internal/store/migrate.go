@@ -71,6 +71,12 @@ func (s *Store) MigrateTo(ctx context.Context, version string) error {
 			continue
 		}
 		err := db.Transaction(func(tx *gorm.DB) error {
+			if s.dialect == Postgres {
+				// statement_timeout bounds requests; rewriting a large table may take longer.
+				if err := tx.Exec("SET LOCAL statement_timeout = 0").Error; err != nil {
+					return fmt.Errorf("%s: %w", m.Name, err)
+				}
+			}
 			for _, stmt := range splitSQL(s.dialectSQL(m.SQL)) {
 				if err := tx.Exec(stmt).Error; err != nil {
 					return fmt.Errorf("%s: %w\n%s", m.Name, err, stmt)

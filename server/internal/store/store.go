@@ -14,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +47,9 @@ type Options struct {
 	DatabaseURL string // postgres://…
 	Synchronous string // SQLite synchronous pragma: FULL (default) or NORMAL
 	Logger      *slog.Logger
+	// StatementTimeout is PostgreSQL's statement_timeout for every connection
+	// (0: the server's own, unless the URL sets one, which wins).
+	StatementTimeout time.Duration
 }
 
 // Store is the database. Writes go through w (one connection on SQLite), reads
@@ -84,7 +89,11 @@ func Open(opts Options) (*Store, error) {
 	}
 	s := &Store{log: opts.Logger, now: func() time.Time { return time.Now().UTC() }}
 	if opts.DatabaseURL != "" {
-		db, err := gorm.Open(postgres.Open(opts.DatabaseURL), gormConfig())
+		dsn, err := withStatementTimeout(opts.DatabaseURL, opts.StatementTimeout)
+		if err != nil {
+			return nil, err
+		}
+		db, err := gorm.Open(postgres.Open(dsn), gormConfig())
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -131,6 +140,26 @@ func Open(opts Options) (*Store, error) {
 		return nil, errors.Join(err, rdb.Close(), wdb.Close())
 	}
 	return s, nil
+}
+
+// withStatementTimeout adds statement_timeout (milliseconds) to a postgres://
+// URL as a runtime parameter pgx sends at connect, so the server itself ends a
+// statement that runs longer than a request may wait for it.
+func withStatementTimeout(dsn string, timeout time.Duration) (string, error) {
+	if timeout <= 0 {
+		return dsn, nil
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", errors.New("open postgres: the database URL must be a postgres:// URL")
+	}
+	q := u.Query()
+	if q.Get("statement_timeout") != "" {
+		return dsn, nil
+	}
+	q.Set("statement_timeout", strconv.FormatInt(timeout.Milliseconds(), 10))
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // Dialect reports which database is behind the store.
@@ -224,7 +253,7 @@ func mapErr(op string, err error) error {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return fmt.Errorf("%s: %w", op, errs.Conflictf("it already exists"))
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s: %w", op, err)
+		return fmt.Errorf("%s: %w", op, err) // the HTTP layer answers 499 or 503 with Retry-After
 	}
 	var d *errs.Detailed
 	var v *errs.ValidationError
@@ -240,7 +269,8 @@ func mapErr(op string, err error) error {
 }
 
 // isUnavailable recognises a database that cannot serve: connection refused or
-// reset, PostgreSQL shutting down, SQLite busy, read-only or out of disk.
+// reset, PostgreSQL shutting down or ending a statement at statement_timeout
+// (57014), a deadline that lost its wrapping, SQLite busy, read-only or out of disk.
 func isUnavailable(err error) bool {
 	msg := strings.ToLower(err.Error())
 	for _, s := range []string{
@@ -248,6 +278,7 @@ func isUnavailable(err error) bool {
 		"database is locked", "readonly database", "read-only", "disk is full", "disk i/o error",
 		"database or disk is full", "terminating connection", "the database system is", "failed to connect",
 		"conn closed", "unexpected eof", "i/o timeout", "sqlstate 57p", "sqlstate 08",
+		"sqlstate 57014", "statement timeout", "context deadline exceeded",
 	} {
 		if strings.Contains(msg, s) {
 			return true
