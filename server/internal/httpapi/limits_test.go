@@ -189,7 +189,8 @@ func TestMetricsAccess(t *testing.T) {
 
 // TestStuckDatabaseAnswers503 (OWASP API4): a request whose database work cannot
 // go on (PostgreSQL: the relationship row locked by another transaction; SQLite:
-// the one writer connection taken) answers a 503 problem with Retry-After once
+// the database's write lock held by another connection, so the group committer
+// waits) answers a 503 problem with Retry-After once
 // RAPPORT_REQUEST_TIMEOUT runs out, writes nothing, and the same request
 // succeeds once the database moves again. On PostgreSQL every connection also
 // carries that timeout as statement_timeout.

@@ -27,8 +27,10 @@ import (
 // There is no timer: while one batch commits, the next one gathers, so a lone
 // request pays no wait and a busy server commits many requests per fsync.
 //
-// A request whose context ends while it waits in the queue is answered with its
-// context's error and never runs. Once it runs it runs to the end on a context
+// A request whose context ends while it waits in the queue is answered at once
+// with its context's error and never runs (the committer skips it; an atomic
+// state decides which of the two got there first, so a write is either skipped
+// and reported failed, or run and its outcome awaited). Once it runs it runs to the end on a context
 // without cancellation: an interrupted statement (SQLITE_INTERRUPT) rolls back
 // the whole transaction, which would take the batch's other writes with it.
 //
@@ -51,12 +53,20 @@ var errClosed = errors.New("store is closed")
 
 // writeJob is one queued write and, once done is closed, its outcome.
 type writeJob struct {
+	state  atomic.Int32 // jobQueued, then jobRunning (committer) or jobAbandoned (caller)
 	ctx    context.Context
 	fn     func(*tx) error
 	events []event.Event
 	err    error
 	done   chan struct{}
 }
+
+// Write job states.
+const (
+	jobQueued int32 = iota
+	jobRunning
+	jobAbandoned
+)
 
 // committer owns the SQLite writer connection for queued writes.
 type committer struct {
@@ -110,11 +120,16 @@ func (c *committer) submit(ctx context.Context, fn func(*tx) error) ([]event.Eve
 		c.closing.RUnlock()
 		return nil, ctx.Err()
 	}
-	// Once queued the job is always answered (run, skipped, or failed at close),
-	// so waiting on done alone cannot hang; it also never reports a job as
-	// abandoned while its commit may still be in flight.
-	<-j.done
-	return j.events, j.err
+	select {
+	case <-j.done:
+		return j.events, j.err
+	case <-ctx.Done():
+		if j.state.CompareAndSwap(jobQueued, jobAbandoned) {
+			return nil, ctx.Err() // the committer will skip it
+		}
+		<-j.done // it runs already: its outcome is the answer
+		return j.events, j.err
+	}
 }
 
 // close answers the queued writes with errClosed and stops the goroutine.
@@ -172,8 +187,8 @@ func (c *committer) commit(batch []*writeJob) {
 	ran := 0
 	err := c.inTransaction(func(db *gorm.DB) error {
 		for _, j := range batch {
-			if err := j.ctx.Err(); err != nil {
-				j.err = err
+			if !j.state.CompareAndSwap(jobQueued, jobRunning) {
+				j.err = j.ctx.Err() // abandoned by its caller
 				continue
 			}
 			ran++
