@@ -370,8 +370,8 @@ func scanOrderWithPromise(q *gorm.DB) (order.Order, error) {
 	var r orderRow
 	var p struct {
 		ID, Description, Kind, OwnerID, DueDate, Status, Note, CreatedBy sql.NullString
-		Version                                                         sql.NullInt64
-		CreatedAt, ResolvedAt                                           sql.NullTime
+		Version                                                          sql.NullInt64
+		CreatedAt, ResolvedAt                                            sql.NullTime
 	}
 	if err := rows.Scan(&r.ID, &r.RelationshipID, &r.Number, &r.Status, &r.PONumber, &r.RequestedDate, &r.PromisedDate,
 		&r.Note, &r.Currency, &r.Total, &r.PlacedBy, &r.Reason, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.AcknowledgedAt, &r.DeliveredAt,
