@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -375,10 +378,14 @@ func (h *harness) portalPlace(ctx context.Context) {
 		return
 	}
 	stopProf := h.profile("place")
+	w0, c0 := h.groupCommits(ctx)
 	r := h.on(h.portal, func() *Result {
 		return closedLoop(ctx, "place order (3 lines, idempotency key)", h.o.conc, h.o.duration, h.placeOrder)
 	})
 	stopProf()
+	if w1, c1 := h.groupCommits(ctx); c1 > c0 {
+		r.Note = fmt.Sprintf("group commit: %.0f writes in %.0f commits (%.1f per fsync)", w1-w0, c1-c0, (w1-w0)/(c1-c0))
+	}
 	r.Ceiling = h.ceilWrite
 	h.record(r, h.portal)
 }
@@ -396,6 +403,36 @@ func (h *harness) portalMixed(ctx context.Context) {
 	if h.o.wsRate == 0 {
 		h.o.wsRate = max(10, r.Throughput()/3) // below saturation: a saturated server measures its queue, not the fan-out
 	}
+}
+
+// groupCommits reads the portal's group commit counters from /metrics (served
+// to loopback clients); zeros when they cannot be read.
+func (h *harness) groupCommits(ctx context.Context) (writes, commits float64) {
+	req, err := http.NewRequestWithContext(ctx, "GET", h.portal.base+"/metrics", nil)
+	if err != nil {
+		return 0, 0
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		v, _ := strconv.ParseFloat(value, 64)
+		switch name {
+		case "rapport_store_group_commit_writes_total":
+			writes = v
+		case "rapport_store_group_commits_total":
+			commits = v
+		}
+	}
+	return writes, commits
 }
 
 func (h *harness) mixedNote() string {

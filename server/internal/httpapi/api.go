@@ -64,6 +64,9 @@ func New(d Deps) (*API, http.Handler) {
 		loginByAccount: auth.NewLimiter(d.Config.LoginPerMinute),
 		metrics:        newMetrics(),
 	}
+	if d.Store != nil {
+		a.metrics.registerStore(d.Store)
+	}
 	if d.Config.OrderRate > 0 {
 		a.orderLimit = auth.NewRateLimiter(rate.Limit(float64(d.Config.OrderRate)/60), d.Config.OrderBurst())
 	}

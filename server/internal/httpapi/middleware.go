@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/rapport/rapport/server/internal/store"
 	"log/slog"
 	"math"
 	"net/http"
@@ -33,6 +34,19 @@ type metrics struct {
 	handler  http.Handler
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+}
+
+// registerStore exports the SQLite group committer's counters: writes per
+// commit (writes_total / commits_total) is how many requests share an fsync.
+func (m *metrics) registerStore(st *store.Store) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rapport_store_group_commits_total",
+			Help: "SQLite write transactions committed by the group committer."},
+			func() float64 { _, commits := st.WriteStats(); return float64(commits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "rapport_store_group_commit_writes_total",
+			Help: "Writes committed by the group committer, each answered after its transaction's commit."},
+			func() float64 { writes, _ := st.WriteStats(); return float64(writes) }),
+	)
 }
 
 func newMetrics() *metrics {
