@@ -214,6 +214,15 @@ func (s *Store) Close() error {
 // access to the database (the load harness and tests); domain code never does.
 func (s *Store) Writer() *gorm.DB { return s.w }
 
+// CommitWriter exposes the group committer's handle on SQLite (where most
+// writes run) for tests that watch the SQL; nil on PostgreSQL.
+func (s *Store) CommitWriter() *gorm.DB {
+	if s.committer == nil {
+		return nil
+	}
+	return s.committer.db
+}
+
 // Reader exposes the read handle; see Writer.
 func (s *Store) Reader() *gorm.DB { return s.r }
 
