@@ -24,6 +24,7 @@ type Config struct {
 	JWTSecret      string        // RAPPORT_JWT_SECRET: HS256 key; generated once into the data folder when empty.
 	PublicOrigin   string        // RAPPORT_PUBLIC_ORIGIN: the origin browsers use (default http://RAPPORT_ADDR); websocket Origin must match.
 	AllowedOrigins []string      // RAPPORT_ALLOWED_ORIGINS: extra accepted websocket/CORS origins, comma separated.
+	TrustedProxies []string      // RAPPORT_TRUSTED_PROXIES: reverse proxies (IPs or CIDRs, comma separated) whose X-Forwarded-For is believed; empty trusts none.
 	SQLiteSync     string        // RAPPORT_SQLITE_SYNCHRONOUS: FULL (default, durable) or NORMAL.
 	AccessTTL      time.Duration // RAPPORT_ACCESS_TTL: access token lifetime, at most 15m.
 	RefreshTTL     time.Duration // RAPPORT_REFRESH_TTL: refresh token lifetime.
@@ -142,14 +143,18 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 	str("RAPPORT_DATABASE_URL", &c.DatabaseURL)
 	str("RAPPORT_JWT_SECRET", &c.JWTSecret)
 	str("RAPPORT_PUBLIC_ORIGIN", &c.PublicOrigin)
-	if v, ok := lookup("RAPPORT_ALLOWED_ORIGINS"); ok {
-		c.AllowedOrigins = nil
-		for _, o := range strings.Split(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				c.AllowedOrigins = append(c.AllowedOrigins, o)
+	list := func(key string, dst *[]string) {
+		if v, ok := lookup(key); ok {
+			*dst = nil
+			for _, item := range strings.Split(v, ",") {
+				if item = strings.TrimSpace(item); item != "" {
+					*dst = append(*dst, item)
+				}
 			}
 		}
 	}
+	list("RAPPORT_ALLOWED_ORIGINS", &c.AllowedOrigins)
+	list("RAPPORT_TRUSTED_PROXIES", &c.TrustedProxies)
 	str("RAPPORT_SQLITE_SYNCHRONOUS", &c.SQLiteSync)
 	str("RAPPORT_LOG_LEVEL", &c.LogLevel)
 	str("RAPPORT_METRICS_TOKEN", &c.MetricsToken)
@@ -233,11 +238,39 @@ func (c *Config) Validate() error {
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		errs = append(errs, errors.New("RAPPORT_METRICS_TOKEN must be at least 16 characters"))
 	}
+	if err := validateProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	if c.JobInterval < time.Second {
 		errs = append(errs, errors.New("RAPPORT_JOB_INTERVAL must be at least 1s"))
 	}
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// validateProxies checks RAPPORT_TRUSTED_PROXIES with the parsers Gin's
+// SetTrustedProxies uses, so a value accepted here is accepted there. A /0
+// range is refused: trusting every peer lets any client name its own address.
+func validateProxies(proxies []string) error {
+	var errs []error
+	for _, p := range proxies {
+		bad := fmt.Errorf("RAPPORT_TRUSTED_PROXIES: %q is not an IP address or CIDR range", p)
+		if !strings.Contains(p, "/") {
+			if net.ParseIP(p) == nil {
+				errs = append(errs, bad)
+			}
+			continue
+		}
+		_, ipNet, err := net.ParseCIDR(p)
+		if err != nil {
+			errs = append(errs, bad)
+			continue
+		}
+		if ones, _ := ipNet.Mask.Size(); ones == 0 {
+			errs = append(errs, fmt.Errorf("RAPPORT_TRUSTED_PROXIES: %q trusts every address, so any client could choose the address it is limited by; list your proxies instead", p))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -279,6 +312,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("sqlite_synchronous", c.SQLiteSync), slog.Duration("access_ttl", c.AccessTTL),
 		slog.Int64("body_limit", c.BodyLimit), slog.Int("order_rate", c.OrderRate),
 		slog.Duration("request_timeout", c.RequestTimeout), slog.String("metrics", metrics),
+		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }
 

@@ -95,3 +95,27 @@ func TestPublicOriginFollowsTheListenAddress(t *testing.T) {
 		t.Fatalf("origin = %q", cfg.PublicOrigin)
 	}
 }
+
+// TestTrustedProxiesSetting: RAPPORT_TRUSTED_PROXIES is a comma-separated list of
+// IPs and CIDR ranges, empty by default (no proxy trusted); a value that is not
+// one, or a /0 range that trusts everyone, stops the start with a clear error.
+func TestTrustedProxiesSetting(t *testing.T) {
+	if def := Default(); def.TrustedProxies != nil {
+		t.Fatalf("default trusted proxies = %v, want none", def.TrustedProxies)
+	}
+	t.Setenv("RAPPORT_TRUSTED_PROXIES", " 10.0.0.2, 10.1.0.0/16 ,,2001:db8::/32,::1")
+	cfg, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"10.0.0.2", "10.1.0.0/16", "2001:db8::/32", "::1"}; strings.Join(cfg.TrustedProxies, " ") != strings.Join(want, " ") {
+		t.Fatalf("trusted proxies = %q, want %q", cfg.TrustedProxies, want)
+	}
+	for _, bad := range []string{"10.0.0.300", "10.0.0.0/33", "proxy.internal", "10.0.0.0/", "fe80::1%eth0", "0.0.0.0/0", "::/0"} {
+		t.Setenv("RAPPORT_TRUSTED_PROXIES", "10.0.0.2,"+bad)
+		_, err := Load("")
+		if err == nil || !strings.Contains(err.Error(), "RAPPORT_TRUSTED_PROXIES") || !strings.Contains(err.Error(), `"`+bad+`"`) {
+			t.Errorf("%q accepted or not named: %v", bad, err)
+		}
+	}
+}

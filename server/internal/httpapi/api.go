@@ -75,11 +75,31 @@ func New(d Deps) (*API, http.Handler) {
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.RemoveExtraSlash = true
+	trustProxies(r, d.Config.TrustedProxies)
 	r.Use(a.requestContext, a.recoverer, securityHeaders, a.bodyLimit, a.deadline)
 	r.NoRoute(a.noRoute)
 	r.NoMethod(func(c *gin.Context) { problem(c, http.StatusMethodNotAllowed, "This method is not allowed here.") })
 	a.routes(r)
 	return a, r
+}
+
+// trustProxies makes c.ClientIP() the TCP peer unless that peer is one of
+// RAPPORT_TRUSTED_PROXIES (Gin's default trusts every peer, so any client could
+// name its own address to the per-address login limit). Only X-Forwarded-For is
+// read, walked from the right to the first hop that is not a trusted proxy: the
+// one our proxy appended. X-Real-IP is not read: Gin falls back to it when
+// X-Forwarded-For is missing, and a proxy that does not set it passes the
+// client's own value through.
+func trustProxies(r *gin.Engine, proxies []string) {
+	if len(proxies) == 0 {
+		proxies = nil
+	}
+	r.ForwardedByClientIP = true
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	r.TrustedPlatform = ""
+	if err := r.SetTrustedProxies(proxies); err != nil {
+		panic("httpapi: RAPPORT_TRUSTED_PROXIES passed config.Validate but not Gin: " + err.Error())
+	}
 }
 
 // Registry is the Prometheus registry behind /metrics.

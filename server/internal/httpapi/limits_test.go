@@ -185,6 +185,19 @@ func TestMetricsAccess(t *testing.T) {
 		expect(t, serve(s, "203.0.113.7:40000", map[string]string{"Authorization": "Bearer " + token}), http.StatusOK, "the token from another host")
 		s.Do(testutil.Req{Method: "GET", Path: "/metrics", Header: map[string]string{"Authorization": "Bearer " + token}}).Expect(t, http.StatusOK)
 	})
+
+	// A reverse proxy on this machine forwards the world: its clients are not local.
+	t.Run("no token, trusted proxy on loopback", func(t *testing.T) {
+		cfg := testutil.Config(t, testutil.DB{Name: "sqlite"})
+		cfg.TrustedProxies = []string{"127.0.0.1"}
+		s := testutil.NewServerWith(t, cfg)
+		outside := map[string]string{"X-Forwarded-For": "203.0.113.7"}
+		expect(t, serve(s, "127.0.0.1:40000", outside), http.StatusNotFound, "a remote client through the local proxy")
+		expect(t, serve(s, "127.0.0.1:40000", map[string]string{"X-Forwarded-For": "127.0.0.1, 203.0.113.7"}), http.StatusNotFound, "a remote client claiming loopback through the local proxy")
+		expect(t, serve(s, "127.0.0.1:40000", nil), http.StatusOK, "the proxy host itself")
+		expect(t, serve(s, "[::1]:40000", outside), http.StatusOK, "an untrusted loopback peer's header is not read")
+		expect(t, serve(s, "203.0.113.7:40000", map[string]string{"X-Forwarded-For": "127.0.0.1"}), http.StatusNotFound, "a remote peer")
+	})
 }
 
 // TestStuckDatabaseAnswers503 (OWASP API4): a request whose database work cannot

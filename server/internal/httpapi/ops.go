@@ -35,6 +35,7 @@ func (a *API) readyz(c *gin.Context) {
 // set it wants that bearer token (401 otherwise); without one it answers only
 // clients on this machine, judged by the TCP peer address, never by a
 // forwarding header a client can write itself — to others /metrics is a 404.
+// A trusted proxy on this machine does not make the clients it forwards local.
 func (a *API) metricsHandler(c *gin.Context) {
 	if token := a.Config.MetricsToken; token != "" {
 		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
@@ -43,7 +44,7 @@ func (a *API) metricsHandler(c *gin.Context) {
 			problem(c, http.StatusUnauthorized, "Send the metrics token as 'Authorization: Bearer …'.")
 			return
 		}
-	} else if !loopbackPeer(c.Request) {
+	} else if !onThisMachine(c) {
 		problem(c, http.StatusNotFound, "There is no such endpoint.")
 		return
 	}
@@ -56,13 +57,16 @@ func sameSecret(got, want string) bool {
 	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
-// loopbackPeer reports whether the TCP peer is this machine (127.0.0.0/8, ::1).
-func loopbackPeer(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip, err := netip.ParseAddr(host)
+// onThisMachine reports whether the TCP peer is this machine (127.0.0.0/8, ::1)
+// and so is the client: ClientIP is that peer unless the peer is one of
+// RAPPORT_TRUSTED_PROXIES, which then names the client it forwards for.
+func onThisMachine(c *gin.Context) bool {
+	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
+	return err == nil && loopback(host) && loopback(c.ClientIP())
+}
+
+func loopback(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
 	return err == nil && ip.Unmap().IsLoopback()
 }
 
