@@ -259,8 +259,13 @@ func (s *Store) listPromises(q gormDB, f promise.Filter, p Page) ([]promise.Prom
 func (s *Store) BreakOverduePromises(ctx context.Context, now time.Time) (int, error) {
 	today := now.UTC().Format("2006-01-02")
 	var rows []promiseRow
-	err := s.read(ctx).Where("status IN ? AND due_date < ? AND kind = ? AND order_id IN (SELECT id FROM orders WHERE status IN ?)",
-		pendingStatuses, today, promise.KindDelivery, []string{"submitted", "acknowledged", "in_production", "shipped"}).Order("id").Limit(1000).Find(&rows).Error
+	// Driven by promises_status_due and joined to each order by its key: an
+	// "order_id IN (orders not yet delivered)" subquery scanned every order of
+	// the database each time (0.4 s a minute at a million orders).
+	err := s.read(ctx).Table("promises p").Select("p.*").Joins("JOIN orders o ON o.id = p.order_id").
+		Where("p.status IN ? AND p.due_date < ? AND p.kind = ? AND o.status IN ?",
+			pendingStatuses, today, promise.KindDelivery, []string{"submitted", "acknowledged", "in_production", "shipped"}).
+		Order("p.id").Limit(1000).Find(&rows).Error
 	if err != nil {
 		return 0, mapErr("overdue promises", err)
 	}
