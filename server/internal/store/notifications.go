@@ -95,8 +95,8 @@ func notifyHook(t *tx, ev event.Event) error {
 				continue
 			}
 		}
-		row := notificationRow{ID: NewID(), UserID: u.ID, RelationshipID: ev.RelationshipID, Seq: ev.Seq, Type: ev.Type, CreatedAt: ev.At}
-		if err := t.Create(&row).Error; err != nil {
+		if err := t.Exec(`INSERT INTO notifications (id, user_id, relationship_id, seq, type, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			NewID(), u.ID, ev.RelationshipID, ev.Seq, ev.Type, ev.At).Error; err != nil {
 			return fmt.Errorf("insert notification: %w", err)
 		}
 	}
@@ -117,7 +117,7 @@ func (t *tx) notifyCandidates(supplierOrg, buyerOrg string, ev event.Event, noti
 		q = q.Where("id IN ?", notify)
 	}
 	var users []userRow
-	if err := q.Order("id").Find(&users).Error; err != nil {
+	if err := q.Select("id", "org_id", "role", "department").Order("id").Find(&users).Error; err != nil {
 		return nil, fmt.Errorf("notification recipients: %w", err)
 	}
 	return users, nil
