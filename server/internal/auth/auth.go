@@ -46,18 +46,36 @@ type Tokens struct {
 	ttl    time.Duration
 	now    func() time.Time
 	parser *jwt.Parser
+
+	// verified remembers tokens already verified, until they expire: a token is
+	// immutable and signed, so its checks only change with the clock, which a
+	// hit re-checks. It saves the HMAC and the claims' JSON on every request.
+	mu       sync.RWMutex
+	verified map[string]verifiedToken
 }
+
+// verifiedToken is a verified token's caller and validity window.
+type verifiedToken struct {
+	caller     access.Caller
+	from, till time.Time
+}
+
+// verifiedCacheSize bounds the verified-token cache; when full it starts over.
+const verifiedCacheSize = 4096
+
+// tokenLeeway is the clock skew allowed around a token's iat and exp.
+const tokenLeeway = 5 * time.Second
 
 // NewTokens returns a signer with an HS256 key of at least 32 bytes.
 func NewTokens(key []byte, ttl time.Duration) (*Tokens, error) {
 	if len(key) < 32 {
 		return nil, errors.New("jwt key must be at least 32 bytes")
 	}
-	t := &Tokens{key: key, ttl: ttl, now: time.Now}
+	t := &Tokens{key: key, ttl: ttl, now: time.Now, verified: map[string]verifiedToken{}}
 	t.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(Issuer), jwt.WithAudience(Audience),
-		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(5*time.Second),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(tokenLeeway),
 		jwt.WithTimeFunc(func() time.Time { return t.now() }),
 	)
 	return t, nil
@@ -80,7 +98,17 @@ func (t *Tokens) Issue(c access.Caller) (string, error) {
 }
 
 // Verify checks signature, alg, exp, iss and aud and returns the caller.
+// A token verified before is answered from memory while the clock is inside
+// the window in which it verified (issued-at minus the leeway, up to its expiry
+// without the leeway); outside it, it is verified again in full.
 func (t *Tokens) Verify(token string) (access.Caller, error) {
+	now := t.now()
+	t.mu.RLock()
+	v, ok := t.verified[token]
+	t.mu.RUnlock()
+	if ok && !now.Before(v.from) && now.Before(v.till) {
+		return v.caller, nil
+	}
 	var claims Claims
 	_, err := t.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return t.key, nil })
 	if err != nil {
@@ -89,7 +117,16 @@ func (t *Tokens) Verify(token string) (access.Caller, error) {
 	if claims.Subject == "" || claims.OrgID == "" {
 		return access.Caller{}, errors.New("verify token: missing subject")
 	}
-	return access.Caller{UserID: claims.Subject, OrgID: claims.OrgID, Role: claims.Role, Department: claims.Department}, nil
+	caller := access.Caller{UserID: claims.Subject, OrgID: claims.OrgID, Role: claims.Role, Department: claims.Department}
+	if claims.IssuedAt != nil && claims.ExpiresAt != nil {
+		t.mu.Lock()
+		if len(t.verified) >= verifiedCacheSize {
+			clear(t.verified)
+		}
+		t.verified[token] = verifiedToken{caller: caller, from: claims.IssuedAt.Add(-tokenLeeway), till: claims.ExpiresAt.Time}
+		t.mu.Unlock()
+	}
+	return caller, nil
 }
 
 // LoadOrCreateKey returns the configured secret, or the one kept in dataDir,
