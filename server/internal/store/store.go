@@ -172,7 +172,9 @@ func (s *Store) SetClock(now func() time.Time) { s.now = func() time.Time { retu
 func (s *Store) Now() time.Time { return s.now() }
 
 // OnCommit registers fn to be called with the events of every committed write.
-// It runs on the writer's goroutine after the commit: it must not block.
+// It runs after the commit on the writer's goroutine (on SQLite the group
+// committer's, before the batch's callers are answered): it must not block, and
+// must not write through the store, which would wait on itself.
 func (s *Store) OnCommit(fn func([]event.Event)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
