@@ -203,21 +203,27 @@ func (t *tx) rememberReply(rel access.Rel, idem Idempotency, o order.Order) erro
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, rel.ID, rel.Caller.UserID, idem.Key, idem.Hash, 201, o.ID, string(body), t.s.now()).Error
 }
 
-// nextOrderNumber takes the relationship's next order number from its counter,
-// under the relationship's row lock: O(1), gapless, and never reused.
-func (t *tx) nextOrderNumber(relID string) (string, error) {
-	var n int64
-	if err := t.Raw(`UPDATE relationships SET orders_placed = orders_placed + 1 WHERE id = ? RETURNING orders_placed`, relID).Scan(&n).Error; err != nil {
-		return "", fmt.Errorf("next order number: %w", err)
+// nextOrderNumber takes the relationship's next order number from its counter
+// and the seq of the order's event, in one statement under the relationship's
+// row lock: O(1), gapless, and never reused.
+func (t *tx) nextOrderNumber(relID string) (string, int64, error) {
+	var next struct{ OrdersPlaced, LastSeq int64 }
+	res := t.Raw(`UPDATE relationships SET orders_placed = orders_placed + 1, last_seq = last_seq + 1 WHERE id = ?
+		RETURNING orders_placed, last_seq`, relID).Scan(&next)
+	if res.Error != nil {
+		return "", 0, fmt.Errorf("next order number: %w", res.Error)
 	}
-	return fmt.Sprintf("ORD-%06d", n), nil
+	if res.RowsAffected == 0 || next.LastSeq == 0 {
+		return "", 0, fmt.Errorf("next order number for relationship %s: %w", relID, errs.ErrNotFound)
+	}
+	return fmt.Sprintf("ORD-%06d", next.OrdersPlaced), next.LastSeq, nil
 }
 
 // insertOrder writes a priced placement.
 // The supplier's account owner of the relationship, if any, is notified.
 func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner *string) (order.Order, error) {
 	lines, currency, total := pl.lines, pl.currency, pl.total
-	next, err := t.nextOrderNumber(rel.ID)
+	next, seq, err := t.nextOrderNumber(rel.ID)
 	if err != nil {
 		return order.Order{}, err
 	}
@@ -256,7 +262,7 @@ func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner *string) (
 	}
 	data := map[string]any{"order_id": row.ID, "number": row.Number, "to": row.Status, "total": money.Format(total, currency),
 		"currency": currency, "lines": len(lines), "notify": notifyOthers(rel.Caller.UserID, deref(accountOwner))}
-	if _, err := t.emitRel(rel, event.New(event.OrderSubmitted, "order", row.ID, data)); err != nil {
+	if _, err := t.emitSeq(rel.ID, seq, rel.Caller, rel.Side, event.New(event.OrderSubmitted, "order", row.ID, data)); err != nil {
 		return order.Order{}, err
 	}
 	o := row.order()

@@ -68,6 +68,12 @@ func (t *tx) emit(relID string, actor access.Caller, actorSide access.Side, ev e
 	if res.RowsAffected == 0 || seq == 0 {
 		return ev, fmt.Errorf("next seq for relationship %s: %w", relID, errs.ErrNotFound)
 	}
+	return t.emitSeq(relID, seq, actor, actorSide, ev)
+}
+
+// emitSeq appends ev to rel's log at seq, which the caller took from the
+// relationship's last_seq earlier in this transaction (under its row lock).
+func (t *tx) emitSeq(relID string, seq int64, actor access.Caller, actorSide access.Side, ev event.Event) (event.Event, error) {
 	ev.RelationshipID = relID
 	ev.Seq = seq
 	ev.ActorID = actor.UserID
