@@ -106,30 +106,29 @@ func newCommitter(s *Store, writer *sql.DB) (*committer, error) {
 
 // submit queues fn and waits for its outcome: fn's error, the batch's commit
 // error, or ctx's error if ctx ends before fn started.
-func (c *committer) submit(ctx context.Context, fn func(*tx) error) ([]event.Event, error) {
+func (c *committer) submit(ctx context.Context, fn func(*tx) error) error {
 	j := &writeJob{ctx: ctx, fn: fn, done: make(chan struct{})}
 	c.closing.RLock()
 	if c.closed {
 		c.closing.RUnlock()
-		return nil, errClosed
+		return errClosed
 	}
 	select {
 	case c.queue <- j:
 		c.closing.RUnlock()
 	case <-ctx.Done():
 		c.closing.RUnlock()
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 	select {
 	case <-j.done:
-		return j.events, j.err
 	case <-ctx.Done():
 		if j.state.CompareAndSwap(jobQueued, jobAbandoned) {
-			return nil, ctx.Err() // the committer will skip it
+			return ctx.Err() // the committer will skip it
 		}
 		<-j.done // it runs already: its outcome is the answer
-		return j.events, j.err
 	}
+	return j.err
 }
 
 // close answers the queued writes with errClosed and stops the goroutine.

@@ -27,8 +27,7 @@ type tx struct {
 // or not at all, and the events reach the OnCommit listeners only after commit.
 func (s *Store) write(ctx context.Context, op string, fn func(tx *tx) error) error {
 	if s.committer != nil {
-		_, err := s.committer.submit(ctx, fn)
-		return mapErr(op, err)
+		return mapErr(op, s.committer.submit(ctx, fn))
 	}
 	var t *tx
 	err := s.w.WithContext(ctx).Transaction(func(db *gorm.DB) error {
