@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
 
 	"github.com/rapport/rapport/server/internal/domain/access"
@@ -373,9 +374,13 @@ type orderHistoryJSON struct {
 }
 
 // parseStoredTime reads a timestamp as the databases put it in JSON:
-// PostgreSQL in ISO 8601, SQLite in the text form mattn/go-sqlite3 stored.
+// PostgreSQL in ISO 8601, SQLite in one of the text forms the driver writes and
+// reads (sqlite3.SQLiteTimestampFormats).
 func parseStoredTime(v string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range sqlite3.SQLiteTimestampFormats {
 		if t, err := time.Parse(layout, v); err == nil {
 			return t.UTC(), nil
 		}
