@@ -63,6 +63,12 @@ func (s *Store) MigrateTo(ctx context.Context, version string) error {
 	if err != nil {
 		return err
 	}
+	changed := false
+	defer func() {
+		if changed {
+			s.forgetSchema(ctx)
+		}
+	}()
 	for _, m := range all {
 		if version != "" && m.Version > version {
 			break
@@ -70,6 +76,7 @@ func (s *Store) MigrateTo(ctx context.Context, version string) error {
 		if applied[m.Version] {
 			continue
 		}
+		changed = true
 		err := db.Transaction(func(tx *gorm.DB) error {
 			if s.dialect == Postgres {
 				// statement_timeout bounds requests; rewriting a large table may take longer.
@@ -90,6 +97,32 @@ func (s *Store) MigrateTo(ctx context.Context, version string) error {
 		s.log.Info("migration applied", "version", m.Version, "name", m.Name)
 	}
 	return nil
+}
+
+// forgetSchema makes every SQLite connection other than the one that migrated
+// read the new schema before its next statement. A connection keeps the schema
+// it last saw, and a statement prepared against it is re-prepared only when it
+// first steps; mattn/go-sqlite3 has counted the result columns by then, so a
+// SELECT * prepared that way loses the columns a migration added. The
+// committer's connection steps one statement that reads the schema, and the
+// idle readers are closed (new ones load the schema as they open).
+func (s *Store) forgetSchema(ctx context.Context) {
+	if s.dialect != SQLite {
+		return
+	}
+	if s.committer != nil {
+		err := s.write(ctx, "read the new schema", func(t *tx) error {
+			var n int64
+			return t.Raw("SELECT count(*) FROM sqlite_schema").Scan(&n).Error
+		})
+		if err != nil {
+			s.log.Warn("committer connection did not read the new schema", "err", err)
+		}
+	}
+	if rdb, err := s.r.DB(); err == nil {
+		rdb.SetMaxIdleConns(0)
+		rdb.SetMaxIdleConns(readerConns)
+	}
 }
 
 // AppliedMigrations returns the versions recorded as applied.
@@ -114,11 +147,11 @@ func (s *Store) tsType() string {
 
 // dialectSQL fills the placeholders that differ between SQLite and PostgreSQL.
 func (s *Store) dialectSQL(sql string) string {
-	blob := "BLOB"
+	blob, jsonAgg, jsonObject := "BLOB", "json_group_array", "json_object"
 	if s.dialect == Postgres {
-		blob = "BYTEA"
+		blob, jsonAgg, jsonObject = "BYTEA", "json_agg", "json_build_object"
 	}
-	return strings.NewReplacer("{{TS}}", s.tsType(), "{{BLOB}}", blob).Replace(sql)
+	return strings.NewReplacer("{{TS}}", s.tsType(), "{{BLOB}}", blob, "{{JSON_AGG}}", jsonAgg, "{{JSON_OBJECT}}", jsonObject).Replace(sql)
 }
 
 // splitSQL splits a migration into statements: comments are dropped, and a

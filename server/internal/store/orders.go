@@ -40,6 +40,11 @@ type orderRow struct {
 	UpdatedAt      time.Time
 	AcknowledgedAt *time.Time
 	DeliveredAt    *time.Time
+	// The order's lines and status history as JSON arrays (orderLineJSON,
+	// orderHistoryJSON): the single-order read and the list take them with the
+	// row instead of from two more index walks (migration 0008).
+	LinesJSON   string `gorm:"column:lines"`
+	HistoryJSON string `gorm:"column:history"`
 }
 
 func (orderRow) TableName() string { return "orders" }
@@ -59,35 +64,6 @@ func (r orderRow) order() order.Order {
 	}
 	return o
 }
-
-type orderLineRow struct {
-	OrderID   string
-	LineNo    int
-	ProductID string
-	SKU       string `gorm:"column:sku"`
-	Name      string
-	Quantity  int64
-	UnitPrice int64
-	LineTotal int64
-}
-
-func (orderLineRow) TableName() string { return "order_lines" }
-
-func (r orderLineRow) line() order.Line {
-	return order.Line{LineNo: r.LineNo, ProductID: r.ProductID, SKU: r.SKU, Name: r.Name, Quantity: r.Quantity,
-		UnitPrice: money.Amount(r.UnitPrice), LineTotal: money.Amount(r.LineTotal)}
-}
-
-type orderHistoryRow struct {
-	OrderID string
-	Seq     int
-	Status  string
-	ActorID string
-	At      time.Time
-	Note    string
-}
-
-func (orderHistoryRow) TableName() string { return "order_history" }
 
 type idempotencyRow struct {
 	RelationshipID string
@@ -232,12 +208,19 @@ func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner *string) (
 	row := orderRow{ID: NewID(), RelationshipID: rel.ID, Number: next, Status: string(order.Submitted),
 		PONumber: pl.PONumber, RequestedDate: pl.RequestedDate, Note: pl.Note, Currency: currency, Total: int64(total),
 		PlacedBy: rel.Caller.UserID, Version: 1, CreatedAt: now, UpdatedAt: now}
+	history := []order.HistoryItem{{Seq: 1, Status: order.Submitted, ActorID: rel.Caller.UserID, At: now.UTC()}}
+	if row.LinesJSON, err = encodeLines(lines); err != nil {
+		return order.Order{}, err
+	}
+	if row.HistoryJSON, err = encodeHistory(history); err != nil {
+		return order.Order{}, err
+	}
 	// Plain INSERT statements: the order path is the busiest writer, and GORM's
 	// Create reflects over each struct on every call.
 	if err := t.Exec(`INSERT INTO orders (id, relationship_id, number, status, po_number, requested_date, promised_date, note,
-		currency, total, placed_by, reason, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ?, ?, ?)`,
+		currency, total, placed_by, reason, version, created_at, updated_at, lines, history) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ?, ?, ?, ?, ?)`,
 		row.ID, row.RelationshipID, row.Number, row.Status, row.PONumber, row.RequestedDate, row.Note,
-		row.Currency, row.Total, row.PlacedBy, row.Version, row.CreatedAt, row.UpdatedAt).Error; err != nil {
+		row.Currency, row.Total, row.PlacedBy, row.Version, row.CreatedAt, row.UpdatedAt, row.LinesJSON, row.HistoryJSON).Error; err != nil {
 		return order.Order{}, err
 	}
 	for start := 0; start < len(lines); start += 100 {
@@ -256,11 +239,6 @@ func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner *string) (
 			return order.Order{}, err
 		}
 	}
-	hist := orderHistoryRow{OrderID: row.ID, Seq: 1, Status: row.Status, ActorID: rel.Caller.UserID, At: now}
-	if err := t.Exec(`INSERT INTO order_history (order_id, seq, status, actor_id, at, note) VALUES (?, ?, ?, ?, ?, '')`,
-		hist.OrderID, hist.Seq, hist.Status, hist.ActorID, hist.At).Error; err != nil {
-		return order.Order{}, err
-	}
 	data := map[string]any{"order_id": row.ID, "number": row.Number, "to": row.Status, "total": money.Format(total, currency),
 		"currency": currency, "lines": len(lines), "notify": notifyOthers(rel.Caller.UserID, deref(accountOwner))}
 	if _, err := t.emitSeq(rel.ID, seq, rel.Caller, rel.Side, event.New(event.OrderSubmitted, "order", row.ID, data)); err != nil {
@@ -268,7 +246,7 @@ func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner *string) (
 	}
 	o := row.order()
 	o.Lines = lines
-	o.History = []order.HistoryItem{{Seq: 1, Status: order.Submitted, ActorID: hist.ActorID, At: now.UTC()}}
+	o.History = history
 	return o, nil
 }
 
@@ -302,9 +280,9 @@ func (s *Store) ReorderRequest(ctx context.Context, rel access.Rel, sourceID str
 	if err := s.read(ctx).Where("id = ? AND relationship_id = ?", sourceID, rel.ID).Take(&src).Error; err != nil {
 		return order.PlaceRequest{}, mapErr("reorder", err)
 	}
-	var lines []orderLineRow
-	if err := s.read(ctx).Where("order_id = ?", src.ID).Order("line_no").Find(&lines).Error; err != nil {
-		return order.PlaceRequest{}, mapErr("reorder lines", err)
+	lines, err := decodeLines([]byte(src.LinesJSON))
+	if err != nil {
+		return order.PlaceRequest{}, err
 	}
 	req := order.PlaceRequest{PONumber: src.PONumber, Lines: make([]order.LineRequest, len(lines))}
 	for i, l := range lines {
@@ -325,36 +303,32 @@ func (s *Store) Order(ctx context.Context, rel access.Rel, id string) (order.Ord
 	return o, mapErr("order", err)
 }
 
-// orderSQL selects an order of a relationship, its latest promise of a kind,
-// and its lines and history as JSON arrays. SQLite has no LATERAL: its promise
-// subquery names only the order, so that it takes promises_order_kind (with the
-// relationship in it, it walked promises_rel, every promise of the
-// relationship). PostgreSQL gets a LATERAL join, one index probe per order.
+// orderSQL selects an order of a relationship with its lines and history (JSON
+// columns of the row) and its latest promise of a kind. SQLite has no LATERAL:
+// its promise subquery names only the order, so that it takes
+// promises_order_kind (with the relationship in it, it walked promises_rel,
+// every promise of the relationship). PostgreSQL gets a LATERAL join, one index
+// probe per order.
 func orderSQL(d Dialect) string {
 	const cols = `SELECT o.id, o.relationship_id, o.number, o.status, o.po_number, o.requested_date, o.promised_date,
 	o.note, o.currency, o.total, o.placed_by, o.reason, o.version, o.created_at, o.updated_at, o.acknowledged_at, o.delivered_at,
-	p.id, p.description, p.kind, p.owner_id, p.due_date, p.status, p.note, p.created_by, p.version, p.created_at, p.resolved_at, `
-	if d == Postgres {
-		return cols + `(SELECT coalesce(json_agg(json_build_object('n', l.line_no, 'p', l.product_id, 's', l.sku, 'm', l.name,
-		'q', l.quantity, 'u', l.unit_price, 't', l.line_total) ORDER BY l.line_no), '[]'::json) FROM order_lines l WHERE l.order_id = o.id),
-	(SELECT coalesce(json_agg(json_build_object('n', h.seq, 'st', h.status, 'a', h.actor_id, 'no', h.note, 'at', h.at) ORDER BY h.seq), '[]'::json)
-		FROM order_history h WHERE h.order_id = o.id)
+	p.id, p.description, p.kind, p.owner_id, p.due_date, p.status, p.note, p.created_by, p.version, p.created_at, p.resolved_at,
+	o.lines, o.history
 FROM orders o
-LEFT JOIN LATERAL (SELECT * FROM promises q WHERE q.order_id = o.id AND q.kind = ? ORDER BY q.id DESC LIMIT 1) p
+`
+	if d == Postgres {
+		return cols + `LEFT JOIN LATERAL (SELECT * FROM promises q WHERE q.order_id = o.id AND q.kind = ? ORDER BY q.id DESC LIMIT 1) p
 	ON p.relationship_id = o.relationship_id
 WHERE o.id = ? AND o.relationship_id = ?`
 	}
-	return cols + `(SELECT json_group_array(json_object('n', l.line_no, 'p', l.product_id, 's', l.sku, 'm', l.name,
-		'q', l.quantity, 'u', l.unit_price, 't', l.line_total)) FROM order_lines l WHERE l.order_id = o.id),
-	(SELECT json_group_array(json_object('n', h.seq, 'st', h.status, 'a', h.actor_id, 'no', h.note, 'at', h.at))
-		FROM order_history h WHERE h.order_id = o.id)
-FROM orders o
-LEFT JOIN promises p ON p.id = (SELECT MAX(q.id) FROM promises q WHERE q.order_id = o.id AND q.kind = ?)
+	return cols + `LEFT JOIN promises p ON p.id = (SELECT MAX(q.id) FROM promises q WHERE q.order_id = o.id AND q.kind = ?)
 	AND p.relationship_id = o.relationship_id
 WHERE o.id = ? AND o.relationship_id = ?`
 }
 
-// orderLineJSON and orderHistoryJSON are the elements of orderSQL's arrays.
+// orderLineJSON and orderHistoryJSON are the elements of the orders.lines and
+// orders.history arrays. The short keys keep the rows small; migration 0008
+// wrote the same keys from order_lines and order_history.
 type orderLineJSON struct {
 	N int    `json:"n"`
 	P string `json:"p"`
@@ -369,13 +343,66 @@ type orderHistoryJSON struct {
 	N  int    `json:"n"`
 	St string `json:"st"`
 	A  string `json:"a"`
-	No string `json:"no"`
+	No string `json:"no,omitempty"`
 	At string `json:"at"`
 }
 
-// parseStoredTime reads a timestamp as the databases put it in JSON:
-// PostgreSQL in ISO 8601, SQLite in one of the text forms the driver writes and
-// reads (sqlite3.SQLiteTimestampFormats).
+// encodeLines is the orders.lines form of an order's lines.
+func encodeLines(lines []order.Line) (string, error) {
+	out := make([]orderLineJSON, len(lines))
+	for i, l := range lines {
+		out[i] = orderLineJSON{N: l.LineNo, P: l.ProductID, S: l.SKU, M: l.Name, Q: l.Quantity, U: int64(l.UnitPrice), T: int64(l.LineTotal)}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+// encodeHistory is the orders.history form of an order's history.
+func encodeHistory(hist []order.HistoryItem) (string, error) {
+	out := make([]orderHistoryJSON, len(hist))
+	for i, h := range hist {
+		out[i] = orderHistoryJSON{N: h.Seq, St: string(h.Status), A: h.ActorID, No: h.Note, At: h.At.UTC().Format(time.RFC3339Nano)}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+// decodeLines reads orders.lines, in line order.
+func decodeLines(raw []byte) ([]order.Line, error) {
+	var lines []orderLineJSON
+	if err := json.Unmarshal(raw, &lines); err != nil {
+		return nil, fmt.Errorf("order lines: %w", err)
+	}
+	slices.SortFunc(lines, func(a, b orderLineJSON) int { return cmp.Compare(a.N, b.N) })
+	out := make([]order.Line, len(lines))
+	for i, l := range lines {
+		out[i] = order.Line{LineNo: l.N, ProductID: l.P, SKU: l.S, Name: l.M, Quantity: l.Q,
+			UnitPrice: money.Amount(l.U), LineTotal: money.Amount(l.T)}
+	}
+	return out, nil
+}
+
+// decodeHistory reads orders.history, oldest first.
+func decodeHistory(raw []byte) ([]order.HistoryItem, error) {
+	var hist []orderHistoryJSON
+	if err := json.Unmarshal(raw, &hist); err != nil {
+		return nil, fmt.Errorf("order history: %w", err)
+	}
+	slices.SortFunc(hist, func(a, b orderHistoryJSON) int { return cmp.Compare(a.N, b.N) })
+	out := make([]order.HistoryItem, len(hist))
+	for i, h := range hist {
+		at, err := parseStoredTime(h.At)
+		if err != nil {
+			return nil, fmt.Errorf("order history: %w", err)
+		}
+		out[i] = order.HistoryItem{Seq: h.N, Status: order.Status(h.St), ActorID: h.A, Note: h.No, At: at}
+	}
+	return out, nil
+}
+
+// parseStoredTime reads a history timestamp: RFC 3339 as the store writes it
+// and PostgreSQL's json_build_object gave migration 0008, or one of the text
+// forms SQLite's driver writes (sqlite3.SQLiteTimestampFormats).
 func parseStoredTime(v string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 		return t.UTC(), nil
@@ -388,30 +415,14 @@ func parseStoredTime(v string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("unreadable timestamp %q", v)
 }
 
-// orderTrail fills o's lines and history from orderSQL's JSON arrays, in order.
+// orderTrail fills o's lines and history from the row's JSON columns.
 func orderTrail(o *order.Order, linesJSON, historyJSON []byte) error {
-	var lines []orderLineJSON
-	if err := json.Unmarshal(linesJSON, &lines); err != nil {
-		return fmt.Errorf("order lines: %w", err)
+	var err error
+	if o.Lines, err = decodeLines(linesJSON); err != nil {
+		return err
 	}
-	slices.SortFunc(lines, func(a, b orderLineJSON) int { return cmp.Compare(a.N, b.N) })
-	for _, l := range lines {
-		o.Lines = append(o.Lines, order.Line{LineNo: l.N, ProductID: l.P, SKU: l.S, Name: l.M, Quantity: l.Q,
-			UnitPrice: money.Amount(l.U), LineTotal: money.Amount(l.T)})
-	}
-	var hist []orderHistoryJSON
-	if err := json.Unmarshal(historyJSON, &hist); err != nil {
-		return fmt.Errorf("order history: %w", err)
-	}
-	slices.SortFunc(hist, func(a, b orderHistoryJSON) int { return cmp.Compare(a.N, b.N) })
-	for _, h := range hist {
-		at, err := parseStoredTime(h.At)
-		if err != nil {
-			return fmt.Errorf("order history: %w", err)
-		}
-		o.History = append(o.History, order.HistoryItem{Seq: h.N, Status: order.Status(h.St), ActorID: h.A, Note: h.No, At: at})
-	}
-	return nil
+	o.History, err = decodeHistory(historyJSON)
+	return err
 }
 
 // scanOrderWithPromise scans the one row of orderSQL.
@@ -457,8 +468,8 @@ func scanOrderWithPromise(q *gorm.DB) (order.Order, error) {
 	return o, rows.Err()
 }
 
-// ListOrders lists rel's orders, newest first, with their lines (loaded for the
-// whole page in one query); history is left to the single-order read.
+// ListOrders lists rel's orders, newest first, with their lines (from the
+// row's lines column); history is left to the single-order read.
 func (s *Store) ListOrders(ctx context.Context, rel access.Rel, f order.Filter, p Page) ([]order.Order, string, error) {
 	p.Desc = true
 	db := s.read(ctx)
@@ -473,26 +484,18 @@ func (s *Store) ListOrders(ctx context.Context, rel access.Rel, f order.Filter, 
 		q = q.Where("created_at < ?", f.To.AddDate(0, 0, 1))
 	}
 	var rows []orderRow
-	if err := p.apply(q, "id").Find(&rows).Error; err != nil {
+	if err := p.apply(q.Omit("history"), "id").Find(&rows).Error; err != nil {
 		return nil, "", mapErr("list orders", err)
 	}
 	rows, next := pageResult(p, rows, func(r orderRow) string { return r.ID })
 	out := make([]order.Order, len(rows))
-	index := make(map[string]int, len(rows))
-	ids := make([]string, len(rows))
 	for i, r := range rows {
-		out[i], index[r.ID], ids[i] = r.order(), i, r.ID
-	}
-	if len(ids) == 0 {
-		return out, next, nil
-	}
-	var lines []orderLineRow
-	if err := db.Where("order_id IN ?", ids).Order("order_id, line_no").Find(&lines).Error; err != nil {
-		return nil, "", mapErr("list order lines", err)
-	}
-	for _, l := range lines {
-		i := index[l.OrderID]
-		out[i].Lines = append(out[i].Lines, l.line())
+		out[i] = r.order()
+		lines, err := decodeLines([]byte(r.LinesJSON))
+		if err != nil {
+			return nil, "", err
+		}
+		out[i].Lines = lines
 	}
 	return out, next, nil
 }

@@ -43,13 +43,20 @@ func (s *Store) moveOrder(ctx context.Context, rel access.Rel, id string, ifMatc
 	return s.Order(ctx, rel, id)
 }
 
-// addHistory appends the state the order just entered.
+// addHistory appends the state the order just entered to the row's history;
+// moveOrder writes it with the row.
 func (t *tx) addHistory(rel access.Rel, row *orderRow, note string) error {
-	var last int
-	if err := t.Model(&orderHistoryRow{}).Where("order_id = ?", row.ID).Select("COALESCE(MAX(seq), 0)").Scan(&last).Error; err != nil {
+	hist, err := decodeHistory([]byte(row.HistoryJSON))
+	if err != nil {
 		return err
 	}
-	return t.Create(&orderHistoryRow{OrderID: row.ID, Seq: last + 1, Status: row.Status, ActorID: rel.Caller.UserID, At: t.s.now(), Note: note}).Error
+	seq := 1
+	if len(hist) > 0 {
+		seq = hist[len(hist)-1].Seq + 1
+	}
+	hist = append(hist, order.HistoryItem{Seq: seq, Status: order.Status(row.Status), ActorID: rel.Caller.UserID, Note: note, At: t.s.now()})
+	row.HistoryJSON, err = encodeHistory(hist)
+	return err
 }
 
 // transition moves row from its status to `to`, records history and emits typ

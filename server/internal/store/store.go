@@ -133,14 +133,17 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
 	}
 	rdb, _ := r.DB()
-	rdb.SetMaxOpenConns(8)
-	rdb.SetMaxIdleConns(8)
+	rdb.SetMaxOpenConns(readerConns)
+	rdb.SetMaxIdleConns(readerConns)
 	s.w, s.r, s.dialect, s.sqlitePath = w, r, SQLite, opts.SQLitePath
 	if s.committer, err = newCommitter(s, wdb); err != nil {
 		return nil, errors.Join(err, rdb.Close(), wdb.Close())
 	}
 	return s, nil
 }
+
+// readerConns is the size of SQLite's read-only connection pool.
+const readerConns = 8
 
 // withStatementTimeout adds statement_timeout (milliseconds) to a postgres://
 // URL as a runtime parameter pgx sends at connect, so the server itself ends a
