@@ -35,7 +35,7 @@ func (s Size) suppliers() int { return max(1, (s.Rels+99)/100) }
 
 // genVersion changes whenever the generator writes different data, so a
 // cached dataset from an older generator is not reused.
-const genVersion = 4
+const genVersion = 5
 
 // Password is the password of every generated user (bcrypt at the minimum cost).
 const Password = "loadtest-password"
@@ -516,6 +516,7 @@ func (g *gen) order(r int, at time.Time, age time.Duration) error {
 	status := g.statusFor(age)
 	nlines := 1 + g.rnd.IntN(5)
 	var total int64
+	lines := make([]trailLine, 0, nlines)
 	for l := 1; l <= nlines; l++ {
 		p := g.products[s][g.rnd.IntN(len(g.products[s]))]
 		qty := int64(1 + g.rnd.IntN(20))
@@ -523,6 +524,7 @@ func (g *gen) order(r int, at time.Time, age time.Duration) error {
 		if err := g.insert("order_lines", "order_id,line_no,product_id,sku,name,quantity,unit_price,line_total", id, l, p.id, p.sku, p.name, qty, p.price, qty*p.price); err != nil {
 			return err
 		}
+		lines = append(lines, trailLine{N: l, P: p.id, S: p.sku, M: p.name, Q: qty, U: p.price, T: qty * p.price})
 	}
 	updated := at
 	promised := ""
@@ -536,13 +538,20 @@ func (g *gen) order(r int, at time.Time, age time.Duration) error {
 	if status == "delivered" {
 		delivered = at.AddDate(0, 0, 12+g.rnd.IntN(5))
 	}
-	if err := g.insert("orders", "id,relationship_id,number,status,po_number,requested_date,promised_date,note,currency,total,placed_by,reason,version,created_at,updated_at,acknowledged_at,delivered_at",
+	// The order's history: submitted, then (compressed to one step) its current state.
+	history := []trailState{{N: 1, St: "submitted", A: info.BuyerUser, At: at.Format(time.RFC3339Nano)}}
+	if status != "submitted" {
+		history = append(history, trailState{N: 2, St: status, A: info.SupplierUser, At: updated.Format(time.RFC3339Nano)})
+	}
+	linesJSON, _ := json.Marshal(lines)
+	historyJSON, _ := json.Marshal(history)
+	if err := g.insert("orders", "id,relationship_id,number,status,po_number,requested_date,promised_date,note,currency,total,placed_by,reason,version,created_at,updated_at,acknowledged_at,delivered_at,lines,history",
 		id, info.ID, fmt.Sprintf("ORD-%06d", g.relNumber[r]), status, fmt.Sprintf("PO-%d", g.relNumber[r]), at.AddDate(0, 0, 14).Format("2006-01-02"),
-		promised, "", "EUR", total, info.BuyerUser, "", 1+boolInt(status != "submitted"), at, updated, acked, delivered); err != nil {
+		promised, "", "EUR", total, info.BuyerUser, "", 1+boolInt(status != "submitted"), at, updated, acked, delivered, string(linesJSON), string(historyJSON)); err != nil {
 		return err
 	}
 	g.sample(info, id, status)
-	if err := g.orderTrail(r, id, status, at, updated); err != nil {
+	if err := g.orderEvents(r, id, status, at, updated); err != nil {
 		return err
 	}
 	return g.deliveryPromise(r, id, status, at, updated, promised)
@@ -574,22 +583,35 @@ func (g *gen) deliveryPromise(r int, orderID, status string, at, updated time.Ti
 		id, info.ID, "Delivery of the order", "delivery", info.SupplierUser, due, orderID, pstatus, "", info.SupplierUser, 1, updated, resolved)
 }
 
-// orderTrail writes the order's history and events: submitted, then (compressed
-// to one step) its current state.
-func (g *gen) orderTrail(r int, id, status string, at, updated time.Time) error {
+// trailLine and trailState are the elements of orders.lines and orders.history,
+// as the store writes them.
+type trailLine struct {
+	N int    `json:"n"`
+	P string `json:"p"`
+	S string `json:"s"`
+	M string `json:"m"`
+	Q int64  `json:"q"`
+	U int64  `json:"u"`
+	T int64  `json:"t"`
+}
+
+type trailState struct {
+	N  int    `json:"n"`
+	St string `json:"st"`
+	A  string `json:"a"`
+	At string `json:"at"`
+}
+
+// orderEvents writes the order's events: submitted, then (compressed to one
+// step) its current state.
+func (g *gen) orderEvents(r int, id, status string, at, updated time.Time) error {
 	info := &g.rels[r]
-	if err := g.insert("order_history", "order_id,seq,status,actor_id,at,note", id, 1, "submitted", info.BuyerUser, at, ""); err != nil {
-		return err
-	}
 	data := `{"order_id":"` + id + `","notify":["` + info.SupplierUser + `"]}`
 	if err := g.event(r, "order.submitted", "order", id, info.BuyerUser, "buyer", at, data); err != nil {
 		return err
 	}
 	if status == "submitted" {
 		return nil
-	}
-	if err := g.insert("order_history", "order_id,seq,status,actor_id,at,note", id, 2, status, info.SupplierUser, updated, ""); err != nil {
-		return err
 	}
 	typ := "order.status_changed"
 	switch status {
