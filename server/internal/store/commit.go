@@ -140,6 +140,18 @@ func (c *committer) close() {
 	}
 	c.closing.Unlock()
 	c.wg.Wait()
+	// Statements prepared on a *sql.Conn are not closed with it, and GORM's
+	// PreparedStmtDB.Close closes its statements on goroutines of their own:
+	// close each one here first, or SQLite keeps the connection open as a
+	// zombie and the database stays locked after Store.Close.
+	if p, ok := c.db.ConnPool.(*gorm.PreparedStmtDB); ok {
+		for _, key := range p.Stmts.Keys() {
+			if st, ok := p.Stmts.Get(key); ok {
+				st.Close()
+			}
+		}
+		p.Close()
+	}
 	c.conn.Close()
 }
 

@@ -2,11 +2,15 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/rapport/rapport/server/internal/domain/account"
 	"github.com/rapport/rapport/server/internal/domain/event"
@@ -225,5 +229,35 @@ func TestOptimizeGathersStatisticsAndKeepsWriting(t *testing.T) {
 	}
 	if err := st.SaveRefreshToken(ctx, u.ID, "fam", "after-optimize", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Close lets go of the SQLite file: after writes through the group committer
+// (whose statements are prepared on its own connection), another program can
+// take the database for itself, as switching it out of WAL needs.
+func TestCloseReleasesTheDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rapport.db")
+	st, err := store.Open(store.Options{SQLitePath: path, Logger: testutil.Logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.CreateOrg(ctx, "Closing Co", account.NewUser{Email: "c@close.test", Name: "C", Role: "admin", Department: "sales"}, "hash"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=2000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode=DELETE").Scan(&mode); err != nil || mode != "delete" {
+		t.Fatalf("after Close, leaving WAL: %q, %v (a connection of the closed store is still open)", mode, err)
 	}
 }
