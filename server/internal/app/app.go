@@ -39,11 +39,49 @@ type App struct {
 	jobsDone sync.WaitGroup
 }
 
-// Job is a background task run every Interval (and once at start).
+// Job is a background task run every Interval (and once at start), each run
+// under a deadline so that a run stuck on a database that stopped answering
+// ends and the next tick runs the job again.
 type Job struct {
 	Name     string
 	Interval time.Duration
-	Run      func(ctx context.Context, now time.Time) error
+	// Timeout bounds one run; zero means the Interval (a run may last until the
+	// next one is due), but never less than minJobTimeout. Run must honour ctx.
+	Timeout time.Duration
+	Run     func(ctx context.Context, now time.Time) error
+}
+
+// minJobTimeout is the shortest default deadline of a run: short intervals
+// (RAPPORT_JOB_INTERVAL may be 1s) must not cut ordinary runs short.
+const minJobTimeout = time.Minute
+
+// timeout is the deadline of one run of j.
+func (j Job) timeout() time.Duration {
+	if j.Timeout > 0 {
+		return j.Timeout
+	}
+	return max(j.Interval, minJobTimeout)
+}
+
+// errRunDeadline marks a run that its deadline ended (already logged).
+var errRunDeadline = errors.New("run reached its deadline")
+
+// runOnce runs j once at now under its deadline. A run that reaches it is
+// logged here (a database that stopped answering looks like this) and answers
+// errRunDeadline; one stopped by ctx (shutdown) is not.
+func (a *App) runOnce(ctx context.Context, j Job, now time.Time) error {
+	timeout := j.timeout()
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := j.Run(runCtx, now)
+	if err != nil && ctx.Err() == nil && errors.Is(runCtx.Err(), context.DeadlineExceeded) {
+		a.Log.Error("background job stopped at its deadline", "job", j.Name, "deadline", timeout, "err", err)
+		return fmt.Errorf("job %s: %w of %v: %w", j.Name, errRunDeadline, timeout, context.DeadlineExceeded)
+	}
+	if err != nil {
+		return fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	return nil
 }
 
 // Open connects the database, migrates it and builds the handler. Background
@@ -107,14 +145,16 @@ func (a *App) Jobs() []Job { return a.jobs }
 func (a *App) RunJobsOnce(ctx context.Context, now time.Time) error {
 	var all []error
 	for _, j := range a.jobs {
-		if err := j.Run(ctx, now); err != nil {
-			all = append(all, fmt.Errorf("job %s: %w", j.Name, err))
+		if err := a.runOnce(ctx, j, now); err != nil {
+			all = append(all, err)
 		}
 	}
 	return errors.Join(all...)
 }
 
-// StartJobs runs every job on its interval until Close.
+// StartJobs runs every job on its interval until Close, each run under its
+// deadline (Job.Timeout); a run that fails or reaches it is logged and the job
+// runs again at the next tick.
 func (a *App) StartJobs() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stopJobs = cancel
@@ -125,7 +165,7 @@ func (a *App) StartJobs() {
 			t := time.NewTicker(j.Interval)
 			defer t.Stop()
 			for {
-				if err := j.Run(ctx, a.Now()); err != nil && ctx.Err() == nil {
+				if err := a.runOnce(ctx, j, a.Now()); err != nil && ctx.Err() == nil && !errors.Is(err, errRunDeadline) {
 					a.Log.Error("background job failed", "job", j.Name, "err", err)
 				}
 				select {

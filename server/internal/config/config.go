@@ -30,7 +30,7 @@ type Config struct {
 	RefreshTTL     time.Duration // RAPPORT_REFRESH_TTL: refresh token lifetime.
 	InvitationTTL  time.Duration // RAPPORT_INVITATION_TTL: how long an invitation can be accepted.
 	BodyLimit      int64         // RAPPORT_BODY_LIMIT: request body limit in bytes (CSV imports get 16x).
-	LoginPerMinute int           // RAPPORT_LOGIN_PER_MINUTE: login attempts per IP and per account.
+	LoginPerMinute int           // RAPPORT_LOGIN_PER_MINUTE: login attempts per account (per IPv4 address or IPv6 /64: three times this).
 	OrderRate      int           // RAPPORT_ORDER_RATE: orders a user may place per minute (burst: a quarter of it); 0 disables.
 	RequestTimeout time.Duration // RAPPORT_REQUEST_TIMEOUT: deadline of a request's work (CSV imports get 2x); also PostgreSQL's statement_timeout.
 	MetricsToken   string        // RAPPORT_METRICS_TOKEN: bearer token /metrics requires; empty serves /metrics to loopback clients only.

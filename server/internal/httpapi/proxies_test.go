@@ -103,3 +103,61 @@ func TestLoginLimitTrustedProxy(t *testing.T) {
 		return "10.1.0.9:40000", map[string]string{"X-Real-IP": fmt.Sprintf("192.0.2.%d", i+1)}
 	})
 }
+
+// TestLoginLimitIPv6PerSlash64 (OWASP API2): an IPv6 client usually holds a
+// whole /64, so the per-address login limit keys on the /64: attempts from many
+// addresses inside one /64 (as the TCP peer, or as the X-Forwarded-For client of
+// a listed proxy, in any spelling) share one allowance of
+// 3 × RAPPORT_LOGIN_PER_MINUTE, while the next /64 keeps its own. IPv4 stays per
+// address: neighbours in one /24 do not share.
+func TestLoginLimitIPv6PerSlash64(t *testing.T) {
+	cfg := testutil.Config(t, testutil.DB{Name: "sqlite"})
+	cfg.LoginPerMinute = 2 // per address: 6 a minute
+	cfg.TrustedProxies = []string{"10.0.0.2"}
+	s := testutil.NewServerWith(t, cfg)
+	const proxy = "10.0.0.2:40000"
+
+	// expectIPLimit names its emails after the (sub)test, so each part runs as a
+	// subtest and no email reaches the per-account limit.
+	t.Run("peer", func(t *testing.T) {
+		// As the TCP peer: a new interface id (and port) each attempt.
+		expectIPLimit(t, s, 9, 6, func(i int) (string, map[string]string) {
+			return fmt.Sprintf("[2001:db8:a:1:%x:%x:%x:%x]:%d", i+1, 7*i, 0xffff-i, i*i, 40000+i), nil
+		})
+		if r := loginFrom(t, s, "[2001:db8:a:2::1]:40000", nil, "peer-next-64@example.com"); r.Status != http.StatusUnauthorized {
+			t.Fatalf("a peer in the next /64: status %d, want 401 (its own allowance): %s", r.Status, r.Body)
+		}
+	})
+
+	t.Run("proxied", func(t *testing.T) {
+		// Through a listed proxy: X-Forwarded-For is taken as written, so vary the
+		// spelling (case, compressed or not) as well as the address.
+		expectIPLimit(t, s, 9, 6, func(i int) (string, map[string]string) {
+			xff := fmt.Sprintf("2001:db8:b:1::%x", i+1)
+			if i%2 == 1 {
+				xff = fmt.Sprintf("2001:0DB8:000B:0001:%X:0:0:%X", 0xabc0+i, i)
+			}
+			return proxy, map[string]string{"X-Forwarded-For": xff}
+		})
+		if r := loginFrom(t, s, proxy, map[string]string{"X-Forwarded-For": "2001:db8:b:1:ffff:ffff:ffff:ffff"}, "last-in-64@example.com"); r.Status != http.StatusTooManyRequests {
+			t.Fatalf("the last address of the limited /64: status %d, want 429: %s", r.Status, r.Body)
+		}
+		if r := loginFrom(t, s, proxy, map[string]string{"X-Forwarded-For": "2001:db8:b:2::1"}, "proxied-next-64@example.com"); r.Status != http.StatusUnauthorized {
+			t.Fatalf("a client in the next /64: status %d, want 401 (its own allowance): %s", r.Status, r.Body)
+		}
+	})
+
+	t.Run("IPv4", func(t *testing.T) {
+		// IPv4 behind the same proxy: one address exhausted, its neighbour is not;
+		// the exhausted one written as an IPv4-mapped IPv6 address is still limited.
+		expectIPLimit(t, s, 8, 6, func(int) (string, map[string]string) {
+			return proxy, map[string]string{"X-Forwarded-For": "198.51.100.1"}
+		})
+		if r := loginFrom(t, s, proxy, map[string]string{"X-Forwarded-For": "198.51.100.2"}, "v4-neighbour@example.com"); r.Status != http.StatusUnauthorized {
+			t.Fatalf("the next IPv4 address: status %d, want 401 (its own allowance): %s", r.Status, r.Body)
+		}
+		if r := loginFrom(t, s, proxy, map[string]string{"X-Forwarded-For": "::ffff:198.51.100.1"}, "v4-mapped@example.com"); r.Status != http.StatusTooManyRequests {
+			t.Fatalf("the limited IPv4 client as an IPv4-mapped address: status %d, want 429: %s", r.Status, r.Body)
+		}
+	})
+}

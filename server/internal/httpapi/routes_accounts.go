@@ -59,7 +59,7 @@ func (a *API) login(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if !a.loginByIP.Allow("ip:"+c.ClientIP()) || !a.loginByAccount.Allow("acct:"+req.Email) {
+	if !a.loginByIP.Allow("ip:"+limitAddress(c.ClientIP())) || !a.loginByAccount.Allow("acct:"+req.Email) {
 		c.Header("Retry-After", "60")
 		fail(c, errs.ErrRateLimited)
 		return
