@@ -106,18 +106,34 @@ func notifyHook(t *tx, ev event.Event) error {
 // notifyCandidates lists the active users of the relationship's organizations
 // named in notify (or, for health.alert, on the supplier side), without the actor.
 func (t *tx) notifyCandidates(supplierOrg, buyerOrg string, ev event.Event, notify []string) ([]userRow, error) {
-	q := t.Model(&userRow{}).Where("active = ? AND org_id IN ? AND id <> ?", true, []string{supplierOrg, buyerOrg}, ev.ActorID)
-	if ev.Type == event.HealthAlert {
-		if len(notify) > 0 {
-			q = q.Where("(org_id = ? OR id IN ?)", supplierOrg, notify)
-		} else {
-			q = q.Where("org_id = ?", supplierOrg)
-		}
-	} else {
-		q = q.Where("id IN ?", notify)
+	// Scanned by hand: it runs inside every write that notifies anyone.
+	q := `SELECT id, org_id, role, department FROM users WHERE active = ? AND org_id IN (?, ?) AND id <> ?`
+	args := []any{true, supplierOrg, buyerOrg, ev.ActorID}
+	switch {
+	case ev.Type == event.HealthAlert && len(notify) > 0:
+		q += ` AND (org_id = ? OR id IN ?)`
+		args = append(args, supplierOrg, notify)
+	case ev.Type == event.HealthAlert:
+		q += ` AND org_id = ?`
+		args = append(args, supplierOrg)
+	default:
+		q += ` AND id IN ?`
+		args = append(args, notify)
 	}
+	rows, err := t.Raw(q+` ORDER BY id`, args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("notification recipients: %w", err)
+	}
+	defer rows.Close()
 	var users []userRow
-	if err := q.Select("id", "org_id", "role", "department").Order("id").Find(&users).Error; err != nil {
+	for rows.Next() {
+		var u userRow
+		if err := rows.Scan(&u.ID, &u.OrgID, &u.Role, &u.Department); err != nil {
+			return nil, fmt.Errorf("notification recipients: %w", err)
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("notification recipients: %w", err)
 	}
 	return users, nil
