@@ -70,9 +70,14 @@ func (rc *recorder) add(d time.Duration, err error) {
 	rc.mu.Unlock()
 }
 
+// result sorts a copy of what was recorded so far (a fan-out phase is read
+// while its listeners still run).
 func (rc *recorder) result(name, mode string, elapsed time.Duration) *Result {
-	slices.Sort(rc.lat)
-	return &Result{Name: name, Mode: mode, N: len(rc.lat), Errors: rc.errors, Elapsed: elapsed, Latencies: rc.lat, FirstErr: rc.firstErr}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	lat := slices.Clone(rc.lat)
+	slices.Sort(lat)
+	return &Result{Name: name, Mode: mode, N: len(lat), Errors: rc.errors, Elapsed: elapsed, Latencies: lat, FirstErr: rc.firstErr}
 }
 
 // closedLoop runs conc workers, each sending its next request when the last
