@@ -314,11 +314,11 @@ func (s *Store) Order(ctx context.Context, rel access.Rel, id string) (order.Ord
 }
 
 // orderSQL selects an order of a relationship with its lines and history (JSON
-// columns of the row) and its latest promise of a kind. SQLite has no LATERAL:
-// its promise subquery names only the order, so that it takes
-// promises_order_kind (with the relationship in it, it walked promises_rel,
-// every promise of the relationship). PostgreSQL gets a LATERAL join, one index
-// probe per order.
+// columns of the row) and its latest promise of a kind. PostgreSQL gets a
+// LATERAL join, one index probe per order. SQLite has no LATERAL; the order is
+// one row, so it joins the order's promises of the kind through
+// promises_order_kind and keeps the latest (a MAX(id) subquery cost two more
+// index walks: the promise's table row for its id, then the id's index).
 func orderSQL(d Dialect) string {
 	const cols = `SELECT o.id, o.relationship_id, o.number, o.status, o.po_number, o.requested_date, o.promised_date,
 	o.note, o.currency, o.total, o.placed_by, o.reason, o.version, o.created_at, o.updated_at, o.acknowledged_at, o.delivered_at,
@@ -331,9 +331,9 @@ FROM orders o
 	ON p.relationship_id = o.relationship_id
 WHERE o.id = ? AND o.relationship_id = ?`
 	}
-	return cols + `LEFT JOIN promises p ON p.id = (SELECT MAX(q.id) FROM promises q WHERE q.order_id = o.id AND q.kind = ?)
-	AND p.relationship_id = o.relationship_id
-WHERE o.id = ? AND o.relationship_id = ?`
+	return cols + `LEFT JOIN promises p ON p.order_id = o.id AND p.kind = ? AND p.relationship_id = o.relationship_id
+WHERE o.id = ? AND o.relationship_id = ?
+ORDER BY p.id DESC LIMIT 1`
 }
 
 // orderLineJSON and orderHistoryJSON are the elements of the orders.lines and
