@@ -158,6 +158,22 @@ func erofsShim(t *testing.T) string {
 	return so
 }
 
+// readOnlyFS makes e's server run with the shim preloaded on its data folder
+// and returns the trigger file: the folder is read-only while it exists. calls
+// narrows the fault to some calls ("": all; see the shim).
+func readOnlyFS(t *testing.T, e *env, calls string) string {
+	t.Helper()
+	shim := erofsShim(t)
+	dataDir, err := filepath.EvalSymlinks(e.dataDir) // the shim compares the paths in /proc/self/fd
+	if err != nil {
+		t.Fatal(err)
+	}
+	trigger := filepath.Join(t.TempDir(), "read-only")
+	e.extra = append(e.extra, "LD_PRELOAD="+shim, "RAPPORT_FAULT_EROFS_TRIGGER="+trigger,
+		"RAPPORT_FAULT_EROFS_DIR="+dataDir, "RAPPORT_FAULT_EROFS_CALLS="+calls, "RAPPORT_FAULT_EROFS_LOG=1")
+	return trigger
+}
+
 // placeOrder places a one-line order; it returns the answer.
 func placeOrder(t *testing.T, e *env, w world, po string) response {
 	t.Helper()
@@ -187,16 +203,9 @@ func TestSQLiteReadOnlyFS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the real server")
 	}
-	shim := erofsShim(t)
 	e := newEnv(t, testutil.DB{Name: "sqlite"})
 	w := e.seed()
-	dataDir, err := filepath.EvalSymlinks(e.dataDir) // the shim compares the paths in /proc/self/fd
-	if err != nil {
-		t.Fatal(err)
-	}
-	trigger := filepath.Join(t.TempDir(), "read-only")
-	e.extra = append(e.extra, "LD_PRELOAD="+shim, "RAPPORT_FAULT_EROFS_TRIGGER="+trigger,
-		"RAPPORT_FAULT_EROFS_DIR="+dataDir, "RAPPORT_FAULT_EROFS_LOG=1")
+	trigger := readOnlyFS(t, e, "")
 	srv := e.start()
 	if r := patchThreshold(t, e, w, 41); r.status != 200 {
 		t.Fatalf("write before the filesystem turned read-only: %d %s", r.status, r.body)
@@ -226,6 +235,9 @@ func TestSQLiteReadOnlyFS(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// The burst leaves client connections dialed but never used; the server's
+	// graceful stop would wait 5 s for each before counting it idle.
+	httpClient.CloseIdleConnections()
 	t.Logf("/readyz while read-only: %d; reader connections opened while read-only: %d",
 		e.status("/readyz"), len(refusedOpen.FindAllString(srv.output(), -1)))
 	if !strings.Contains(srv.output(), "erofs-shim: ") {
@@ -256,4 +268,93 @@ func TestSQLiteReadOnlyFS(t *testing.T) {
 	if strings.Join(pos, ",") != "RO-AFTER,RO-BEFORE" {
 		t.Errorf("stored orders %v, want the two acknowledged ones (RO-AFTER, RO-BEFORE) and not the refused one", pos)
 	}
+}
+
+// TestSQLiteReadOnlyAtSync turns the filesystem read-only between SQLite's
+// write of a commit to the WAL and its fsync, so the commit fails after its
+// frames, commit frame included, are already in the WAL file.
+//
+// First the server goes on: the refused order is a 503, and retried with its
+// Idempotency-Key once the fault is gone it is placed (SQLite writes the next
+// commit over the refused one's frames). Then the fault comes back, an order
+// is refused and the server is killed: WAL recovery at the next start finds a
+// whole commit in the file and replays it, so a write answered 503 may exist
+// after a restart, as a commit whose answer was lost does on any database.
+// What must hold: the refusals are 503s, the database is intact, and each
+// refused order, retried with its key, exists exactly once.
+func TestSQLiteReadOnlyAtSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real server")
+	}
+	e := newEnv(t, testutil.DB{Name: "sqlite"})
+	w := e.seed()
+	trigger := readOnlyFS(t, e, "fsync,fdatasync")
+	srv := e.start()
+	if r := placeOrder(t, e, w, "SYNC-BEFORE"); r.status != 201 {
+		t.Fatalf("order before the filesystem turned read-only: %d %s", r.status, r.body)
+	}
+	setFault := func(on bool) {
+		t.Helper()
+		var err error
+		if on {
+			err = os.WriteFile(trigger, nil, 0o600)
+		} else {
+			err = os.Remove(trigger)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	setFault(true)
+	expectUnavailable(t, placeOrder(t, e, w, "SYNC-GOES-ON"), "read-only at the sync")
+	readsWork(t, e, w, "read-only at the sync")
+	if !strings.Contains(srv.output(), "erofs-shim: f") {
+		t.Fatalf("the shim refused no sync: the 503 did not come from the read-only filesystem\n%s", srv.output())
+	}
+	setFault(false)
+	if r := placeOrder(t, e, w, "SYNC-GOES-ON"); r.status != 201 || r.header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("the refused order retried with its key on the same server: %d (replayed %q) %s, want a new order",
+			r.status, r.header.Get("Idempotent-Replayed"), r.body)
+	}
+	if r := patchThreshold(t, e, w, 43); r.status != 200 { // a shorter commit after it
+		t.Errorf("write after the fault: %d %s", r.status, r.body)
+	}
+
+	setFault(true)
+	expectUnavailable(t, placeOrder(t, e, w, "SYNC-KILLED"), "read-only at the sync")
+	srv.kill()
+	setFault(false)
+	srv = e.start()
+	replayed := e.countOrders(t, w, "SYNC-KILLED")
+	r := placeOrder(t, e, w, "SYNC-KILLED")
+	if r.status != 201 {
+		t.Errorf("the refused order retried with its key after the restart: %d %s", r.status, r.body)
+	}
+	t.Logf("after the restart the refused order was there before its retry: %v (retry answered %d, Idempotent-Replayed %q)",
+		replayed == 1, r.status, r.header.Get("Idempotent-Replayed"))
+	if t.Failed() {
+		t.Logf("server log:\n%s", srv.output())
+	}
+	srv.stop(t)
+	for _, po := range []string{"SYNC-BEFORE", "SYNC-GOES-ON", "SYNC-KILLED"} {
+		if n := e.countOrders(t, w, po); n != 1 {
+			t.Errorf("%d orders %s, want 1", n, po)
+		}
+	}
+	if got := lastThreshold(t, e, w); got != 43 { // also integrity_check and the event log
+		t.Errorf("stored threshold %d, want 43 (the last acknowledged write)", got)
+	}
+}
+
+// countOrders counts w's orders with the PO number po, straight from the database.
+func (e *env) countOrders(t *testing.T, w world, po string) int64 {
+	t.Helper()
+	s := e.openStore()
+	defer s.Close()
+	var n int64
+	if err := s.Reader().Raw(`SELECT COUNT(*) FROM orders WHERE relationship_id = ? AND po_number = ?`, w.rel, po).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

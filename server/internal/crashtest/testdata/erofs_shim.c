@@ -16,6 +16,9 @@
 // SQLite is compiled into the Go binary through cgo and calls libc; Go's own
 // file calls are raw syscalls and are not affected.
 //
+// RAPPORT_FAULT_EROFS_CALLS, a comma-separated list of call names (such as
+// "fsync,fdatasync"), narrows the fault to those calls: the filesystem then
+// turns read-only between SQLite's write of a commit and its sync.
 // RAPPORT_FAULT_EROFS_LOG=1 writes one line to stderr per refused call.
 //
 // Build: cc -shared -fPIC -o erofs_shim.so erofs_shim.c -ldl
@@ -35,6 +38,7 @@ static const char *trigger; // the file whose existence switches the fault on
 static const char *dir;     // the folder that turns read-only
 static size_t dir_len;
 static int log_refusals;
+static char calls[256]; // ",name,name," from RAPPORT_FAULT_EROFS_CALLS; empty: every call
 
 static ssize_t (*real_write)(int, const void *, size_t);
 static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
@@ -67,6 +71,20 @@ __attribute__((constructor)) static void init(void) {
 	dir_len = dir ? strlen(dir) : 0;
 	const char *l = getenv("RAPPORT_FAULT_EROFS_LOG");
 	log_refusals = l && strcmp(l, "1") == 0;
+	const char *c = getenv("RAPPORT_FAULT_EROFS_CALLS");
+	if (c && *c) {
+		snprintf(calls, sizeof calls, ",%s,", c);
+	}
+}
+
+// chosen reports whether the call named what is one the fault applies to.
+static int chosen(const char *what) {
+	if (!calls[0]) {
+		return 1;
+	}
+	char token[64];
+	snprintf(token, sizeof token, ",%s,", what);
+	return strstr(calls, token) != NULL;
 }
 
 // under reports whether path is dir or inside it.
@@ -76,7 +94,7 @@ static int under(const char *path) {
 
 // refuse decides whether a call on path (what) fails now; it sets errno.
 static int refuse(const char *what, const char *path) {
-	if (!trigger || !under(path) || access(trigger, F_OK) != 0) {
+	if (!trigger || !under(path) || !chosen(what) || access(trigger, F_OK) != 0) {
 		return 0;
 	}
 	if (log_refusals) {
