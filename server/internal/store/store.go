@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -286,6 +287,15 @@ func mapErr(op string, err error) error {
 // reset, PostgreSQL shutting down or ending a statement at statement_timeout
 // (57014), a deadline that lost its wrapping, SQLite busy, read-only or out of disk.
 func isUnavailable(err error) bool {
+	// SQLite's result code says it whatever the message: an I/O error (EROFS, EIO
+	// on the database or WAL file), a full disk, a read-only file, a held lock.
+	var sqliteErr sqlite3.Error
+	if errors.As(err, &sqliteErr) {
+		switch sqliteErr.Code {
+		case sqlite3.ErrIoErr, sqlite3.ErrFull, sqlite3.ErrReadonly, sqlite3.ErrBusy, sqlite3.ErrLocked:
+			return true
+		}
+	}
 	msg := strings.ToLower(err.Error())
 	for _, s := range []string{
 		"connection refused", "connection reset", "broken pipe", "bad connection", "no connection",
