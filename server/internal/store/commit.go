@@ -90,6 +90,12 @@ func newCommitter(s *Store, writer *sql.DB) (*committer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the committer's connection: %w", err)
 	}
+	// Each write runs in a SAVEPOINT, whose undo pages (the statement journal)
+	// spill to a temporary file past 64 KiB by default: keep them in memory.
+	if _, err := conn.ExecContext(context.Background(), "PRAGMA temp_store = MEMORY"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("open the committer's connection: %w", err)
+	}
 	cfg := gormConfig()
 	cfg.SkipDefaultTransaction = true // every statement already runs in the batch's transaction
 	cfg.DisableAutomaticPing = true   // GORM pings a *sql.DB only; the connection is open already
