@@ -9,6 +9,7 @@ import (
 	"github.com/rapport/rapport/server/internal/domain/money"
 	"github.com/rapport/rapport/server/internal/domain/order"
 	"github.com/rapport/rapport/server/internal/domain/product"
+	"github.com/rapport/rapport/server/internal/domain/promise"
 	"github.com/rapport/rapport/server/internal/store"
 	"github.com/rapport/rapport/server/internal/testutil"
 )
@@ -23,8 +24,12 @@ func init() {
 				if err != nil {
 					return err
 				}
+				readRel, readID = rel.ID, id
 				_, err = s.Order(ctx, rel, id)
 				return err
+			},
+			direct: func(s *store.Store) []capturedSQL {
+				return []capturedSQL{{sql: s.OrderReadSQL(), vars: []any{string(promise.KindDelivery), readID, readRel}}}
 			}},
 		hotQuery{name: "list orders page", tables: []string{"orders"},
 			run: func(ctx context.Context, s *store.Store, f *testutil.Fixture) error {
@@ -42,6 +47,9 @@ func init() {
 			}},
 	)
 }
+
+// readRel and readID are the order the single-order read's plan is explained for.
+var readRel, readID string
 
 // anOrder places (once per fixture) an order in relationship A through the
 // store and returns the buyer's view of the relationship and the order id.

@@ -9,6 +9,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base32"
 	"encoding/binary"
 	"errors"
@@ -70,6 +71,10 @@ type Store struct {
 
 	// committer group-commits the writes on SQLite (nil on PostgreSQL).
 	committer *committer
+
+	// orderRead is orderSQL prepared on the read pool (see Store.Order).
+	orderReadMu sync.Mutex
+	orderRead   *sql.Stmt
 }
 
 // gormConfig is the configuration of every handle: a new one each time, since
