@@ -398,17 +398,36 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 }
 
 func TestPingDetectsDeadConnections(t *testing.T) {
-	s, hub := hubServer(t, testutil.DB{Name: "sqlite"}, realtime.Options{PingInterval: 100 * time.Millisecond})
+	// A connection silent for two ping periods is dead. 400 ms periods leave the
+	// answering client room to be scheduled under a loaded CI run (at 100 ms the
+	// race detector's load once starved it past its deadline too).
+	const period = 400 * time.Millisecond
+	s, hub := hubServer(t, testutil.DB{Name: "sqlite"}, realtime.Options{PingInterval: period})
 	f := s.Seed()
 	alive := connect(t, s, f.BuyerA.Member.Token) // its read loop answers pings
 	dead, _, err := tryDial(s.URL, ticketFor(t, s, f.BuyerA.Admin.Token), originHeader(s), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer dead.Close() // never reads, so never answers a ping
-	waitFor(t, "two connections", func() bool { return hub.Connections() == 2 })
-	waitFor(t, "the silent connection to be dropped", func() bool { return hub.Connections() == 1 })
-	time.Sleep(500 * time.Millisecond) // five ping periods
+	defer dead.Close()
+	// It reads (to see the server hang up) but never answers a ping.
+	dead.SetPingHandler(func(string) error { return nil })
+	dropped := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := dead.ReadMessage(); err != nil {
+				dropped <- err
+				return
+			}
+		}
+	}()
+	select {
+	case <-dropped:
+	case <-time.After(wait):
+		t.Fatal("the server kept a connection that answers no ping")
+	}
+	waitFor(t, "the silent connection to be unregistered", func() bool { return hub.Connections() == 1 })
+	time.Sleep(5 * period)
 	if n := hub.Connections(); n != 1 {
 		t.Fatalf("%d connections, want the answering one only", n)
 	}
