@@ -146,16 +146,21 @@ func (h *harness) measure(ctx context.Context) error {
 }
 
 func (h *harness) startCeiling(ctx context.Context) error {
-	addr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	c, cold, err := startChild(ctx, "ceiling", h.self, []string{"-serve-ceiling", addr, h.dbPath, h.secret, h.o.syncMode}, nil, addr, filepath.Join(h.runDir, "ceiling.log"))
+	c, cold, err := h.startCeilingOn(ctx, "ceiling", h.dbPath)
 	if err != nil {
 		return err
 	}
 	h.ceiling, h.ceilCold = c, cold
 	return nil
+}
+
+// startCeilingOn starts a bare ceiling server named name on the database at dbPath.
+func (h *harness) startCeilingOn(ctx context.Context, name, dbPath string) (*child, time.Duration, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, 0, err
+	}
+	return startChild(ctx, name, h.self, []string{"-serve-ceiling", addr, dbPath, h.secret, h.o.syncMode}, nil, addr, filepath.Join(h.runDir, name+".log"))
 }
 
 func (h *harness) measureCeiling(ctx context.Context) error {

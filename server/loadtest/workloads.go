@@ -25,12 +25,12 @@ func (h *harness) ceilingRead(ctx context.Context, _ int) error {
 
 func (h *harness) ceilingInsert(ctx context.Context, _ int) error {
 	r := rand.IntN(len(h.man.Rels))
-	return h.ceilingInsertRel(ctx, r)
+	return h.ceilingInsertRel(ctx, h.ceiling, r)
 }
 
-func (h *harness) ceilingInsertRel(ctx context.Context, r int) error {
+func (h *harness) ceilingInsertRel(ctx context.Context, c *child, r int) error {
 	body := `{"relationship_id":"` + h.man.Rels[r].ID + `","body":"PO-` + newRunID() + `"}`
-	return call(ctx, "POST", h.ceiling.base+"/rows", h.buyer[r], body, 201, nil, nil)
+	return call(ctx, "POST", c.base+"/rows", h.buyer[r], body, 201, nil, nil)
 }
 
 func (h *harness) relBase(r int) string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -101,8 +102,13 @@ func (f *fanout) result(name, mode string, elapsed time.Duration, subscribers in
 // relationships; single-row inserts into them are broadcast at the same rate
 // as the portal's fan-out phase writes.
 func (h *harness) ceilingFanout(ctx context.Context) *Result {
+	return h.ceilingFanoutOn(ctx, h.ceiling, "ceiling: ws broadcast, commit → receipt")
+}
+
+// ceilingFanoutOn measures the bare broadcast of the ceiling server c.
+func (h *harness) ceilingFanoutOn(ctx context.Context, c *child, name string) *Result {
 	f := newFanout()
-	wsBase := "ws" + strings.TrimPrefix(h.ceiling.base, "http")
+	wsBase := "ws" + strings.TrimPrefix(c.base, "http")
 	for i := 0; i < h.o.wsClients; i++ {
 		r := h.hot[i%len(h.hot)]
 		conn, _, err := websocket.DefaultDialer.DialContext(ctx, wsBase+"/ws?rel="+h.man.Rels[r].ID, nil)
@@ -119,11 +125,40 @@ func (h *harness) ceilingFanout(ctx context.Context) *Result {
 	f.begin()
 	start := time.Now()
 	openLoop(ctx, "ceiling inserts", rate, h.o.duration, func(ctx context.Context, _ int) error {
-		return h.ceilingInsertRel(ctx, h.hot[rand.IntN(len(h.hot))])
+		return h.ceilingInsertRel(ctx, c, h.hot[rand.IntN(len(h.hot))])
 	})
 	time.Sleep(500 * time.Millisecond)
 	f.close()
-	return f.result("ceiling: ws broadcast, commit → receipt", fmt.Sprintf("%.0f writes/s", rate), time.Since(start), h.o.wsClients)
+	return f.result(name, fmt.Sprintf("%.0f writes/s", rate), time.Since(start), h.o.wsClients)
+}
+
+// ceilingFanoutBeside measures the bare broadcast again while the portal runs
+// the same mixed load as in its fan-out phase: the machine's load is then the
+// same for both broadcasts, and only what the portal adds is compared. The
+// ceiling gets an empty database of its own (it writes only ceiling_rows), so
+// the two servers do not share a SQLite write lock.
+func (h *harness) ceilingFanoutBeside(ctx context.Context, rate float64, portalUnderLoad *Result) {
+	c, _, err := h.startCeilingOn(ctx, "ceiling-beside", filepath.Join(h.runDir, "ceiling-beside.db"))
+	if err != nil {
+		h.skip("ceiling: ws broadcast beside the portal's mixed load", err.Error())
+		return
+	}
+	defer c.stop()
+	var load *Result
+	done := make(chan struct{})
+	go func() {
+		load = openLoop(ctx, "portal mixed load beside the bare broadcast", rate, h.o.duration, h.mixed)
+		close(done)
+	}()
+	r := h.on(c, func() *Result {
+		return h.ceilingFanoutOn(ctx, c, "ceiling: ws broadcast beside the portal's mixed load")
+	})
+	<-done
+	h.record(load, h.portal)
+	if p := r.Pct(99); p > 0 && portalUnderLoad != nil && portalUnderLoad.N > 0 {
+		r.Note += fmt.Sprintf("; the portal's fan-out under the same load: p99 %.2f× this", float64(portalUnderLoad.Pct(99))/float64(p))
+	}
+	h.record(r, c)
 }
 
 // fanoutWriteRate is the rate of writes into the hot relationships during the
@@ -196,6 +231,7 @@ func (h *harness) portalFanout(ctx context.Context) {
 	h.record(hotWrites, h.portal)
 	r.Ceiling = h.ceilWS
 	h.record(r, h.portal)
+	h.ceilingFanoutBeside(ctx, rate, r)
 }
 
 // subscribe gets a ticket, upgrades and subscribes to relationship r from its current seq.
