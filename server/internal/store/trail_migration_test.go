@@ -49,7 +49,7 @@ func TestMigrateOrderTrailOntoTheRow(t *testing.T) {
 		const id = "0000trail-order"
 		exec := func(sql string, args ...any) {
 			t.Helper()
-			if err := st.ExecSQL(ctx, sql, args...); err != nil {
+			if err := st.Writer().WithContext(ctx).Exec(sql, args...).Error; err != nil {
 				t.Fatal(err)
 			}
 		}
