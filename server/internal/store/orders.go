@@ -312,10 +312,7 @@ func (s *Store) Order(ctx context.Context, rel access.Rel, id string) (order.Ord
 	if err != nil {
 		return order.Order{}, mapErr("order", err)
 	}
-	if s.dialect == SQLite {
-		ctx = context.WithoutCancel(ctx) // as s.read: a SQLite read does not wait, and cancellation costs a goroutine per row
-	}
-	rows, err := stmt.QueryContext(ctx, promise.KindDelivery, id, rel.ID)
+	rows, err := stmt.QueryContext(s.readCtx(ctx), promise.KindDelivery, id, rel.ID)
 	if err != nil {
 		return order.Order{}, mapErr("order", err)
 	}

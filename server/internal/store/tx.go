@@ -47,11 +47,15 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx *tx) error) err
 // single-order read's CPU), and a read there never waits on a lock or a network,
 // so it cannot hang; reads are index-bounded (TestHotQueryPlans). On PostgreSQL
 // the deadline stays, to bound a database that stops answering.
-func (s *Store) read(ctx context.Context) *gorm.DB {
+func (s *Store) read(ctx context.Context) *gorm.DB { return s.r.WithContext(s.readCtx(ctx)) }
+
+// readCtx is the context a read runs under (see read): on SQLite without its
+// cancellation.
+func (s *Store) readCtx(ctx context.Context) context.Context {
 	if s.dialect == SQLite {
-		ctx = context.WithoutCancel(ctx)
+		return context.WithoutCancel(ctx)
 	}
-	return s.r.WithContext(ctx)
+	return ctx
 }
 
 // emit appends ev to rel's log: it takes the next seq under the relationship's
