@@ -276,10 +276,7 @@ WHERE p.supplier_org_id = ? AND p.id IN ?`, rel.ID, rel.SupplierOrgID, ids).Rows
 			&r.Active, &r.InstallationCost, &r.AnnualMaintenanceCost, &r.ExpectedLifeYears, &r.Version, &r.CreatedAt, &r.UpdatedAt, &contract); err != nil {
 			return nil, err
 		}
-		p := product.Priced{Product: r.product(), ListPrice: money.Amount(r.UnitPrice)}
-		if contract.Valid {
-			p.UnitPrice, p.Contract = money.Amount(contract.Int64), true
-		}
+		p := r.priced(contract.Int64, contract.Valid)
 		out[p.ID] = p
 	}
 	return out, rows.Err()

@@ -180,7 +180,6 @@ func withPrices(db *gorm.DB, rel access.Rel, rows []productRow) ([]product.Price
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
-		out[i] = product.Priced{Product: r.product(), ListPrice: money.Amount(r.UnitPrice)}
 	}
 	var prices []contractPriceRow
 	if err := db.Where("relationship_id = ? AND product_id IN ?", rel.ID, ids).Find(&prices).Error; err != nil {
@@ -190,12 +189,21 @@ func withPrices(db *gorm.DB, rel access.Rel, rows []productRow) ([]product.Price
 	for _, p := range prices {
 		byID[p.ProductID] = p.UnitPrice
 	}
-	for i := range out {
-		if price, ok := byID[out[i].ID]; ok {
-			out[i].UnitPrice, out[i].Contract = money.Amount(price), true
-		}
+	for i, r := range rows {
+		price, ok := byID[r.ID]
+		out[i] = r.priced(price, ok)
 	}
 	return out, nil
+}
+
+// priced is the product at the relationship's price: its contract price when it
+// has one (hasContract), its list price otherwise.
+func (r productRow) priced(contract int64, hasContract bool) product.Priced {
+	p := product.Priced{Product: r.product(), ListPrice: money.Amount(r.UnitPrice)}
+	if hasContract {
+		p.UnitPrice, p.Contract = money.Amount(contract), true
+	}
+	return p
 }
 
 // ListRelProducts lists rel's supplier's catalogue with rel's prices: buyers see
