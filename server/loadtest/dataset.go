@@ -19,6 +19,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/rapport/rapport/server/internal/domain/money"
+	"github.com/rapport/rapport/server/internal/domain/order"
 	"github.com/rapport/rapport/server/internal/store"
 )
 
@@ -516,7 +518,7 @@ func (g *gen) order(r int, at time.Time, age time.Duration) error {
 	status := g.statusFor(age)
 	nlines := 1 + g.rnd.IntN(5)
 	var total int64
-	lines := make([]trailLine, 0, nlines)
+	lines := make([]order.Line, 0, nlines)
 	for l := 1; l <= nlines; l++ {
 		p := g.products[s][g.rnd.IntN(len(g.products[s]))]
 		qty := int64(1 + g.rnd.IntN(20))
@@ -524,7 +526,8 @@ func (g *gen) order(r int, at time.Time, age time.Duration) error {
 		if err := g.insert("order_lines", "order_id,line_no,product_id,sku,name,quantity,unit_price,line_total", id, l, p.id, p.sku, p.name, qty, p.price, qty*p.price); err != nil {
 			return err
 		}
-		lines = append(lines, trailLine{N: l, P: p.id, S: p.sku, M: p.name, Q: qty, U: p.price, T: qty * p.price})
+		lines = append(lines, order.Line{LineNo: l, ProductID: p.id, SKU: p.sku, Name: p.name, Quantity: qty,
+			UnitPrice: money.Amount(p.price), LineTotal: money.Amount(qty * p.price)})
 	}
 	updated := at
 	promised := ""
@@ -539,15 +542,21 @@ func (g *gen) order(r int, at time.Time, age time.Duration) error {
 		delivered = at.AddDate(0, 0, 12+g.rnd.IntN(5))
 	}
 	// The order's history: submitted, then (compressed to one step) its current state.
-	history := []trailState{{N: 1, St: "submitted", A: info.BuyerUser, At: at.Format(time.RFC3339Nano)}}
+	history := []order.HistoryItem{{Seq: 1, Status: order.Submitted, ActorID: info.BuyerUser, At: at}}
 	if status != "submitted" {
-		history = append(history, trailState{N: 2, St: status, A: info.SupplierUser, At: updated.Format(time.RFC3339Nano)})
+		history = append(history, order.HistoryItem{Seq: 2, Status: order.Status(status), ActorID: info.SupplierUser, At: updated})
 	}
-	linesJSON, _ := json.Marshal(lines)
-	historyJSON, _ := json.Marshal(history)
+	linesJSON, err := store.EncodeLines(lines)
+	if err != nil {
+		return err
+	}
+	historyJSON, err := store.EncodeHistory(history)
+	if err != nil {
+		return err
+	}
 	if err := g.insert("orders", "id,relationship_id,number,status,po_number,requested_date,promised_date,note,currency,total,placed_by,reason,version,created_at,updated_at,acknowledged_at,delivered_at,lines,history",
 		id, info.ID, fmt.Sprintf("ORD-%06d", g.relNumber[r]), status, fmt.Sprintf("PO-%d", g.relNumber[r]), at.AddDate(0, 0, 14).Format("2006-01-02"),
-		promised, "", "EUR", total, info.BuyerUser, "", 1+boolInt(status != "submitted"), at, updated, acked, delivered, string(linesJSON), string(historyJSON)); err != nil {
+		promised, "", "EUR", total, info.BuyerUser, "", 1+boolInt(status != "submitted"), at, updated, acked, delivered, linesJSON, historyJSON); err != nil {
 		return err
 	}
 	g.sample(info, id, status)
@@ -581,25 +590,6 @@ func (g *gen) deliveryPromise(r int, orderID, status string, at, updated time.Ti
 	}
 	return g.insert("promises", "id,relationship_id,description,kind,owner_id,due_date,order_id,status,note,created_by,version,created_at,resolved_at",
 		id, info.ID, "Delivery of the order", "delivery", info.SupplierUser, due, orderID, pstatus, "", info.SupplierUser, 1, updated, resolved)
-}
-
-// trailLine and trailState are the elements of orders.lines and orders.history,
-// as the store writes them.
-type trailLine struct {
-	N int    `json:"n"`
-	P string `json:"p"`
-	S string `json:"s"`
-	M string `json:"m"`
-	Q int64  `json:"q"`
-	U int64  `json:"u"`
-	T int64  `json:"t"`
-}
-
-type trailState struct {
-	N  int    `json:"n"`
-	St string `json:"st"`
-	A  string `json:"a"`
-	At string `json:"at"`
 }
 
 // orderEvents writes the order's events: submitted, then (compressed to one

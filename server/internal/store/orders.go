@@ -210,10 +210,10 @@ func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner *string) (
 		PONumber: pl.PONumber, RequestedDate: pl.RequestedDate, Note: pl.Note, Currency: currency, Total: int64(total),
 		PlacedBy: rel.Caller.UserID, Version: 1, CreatedAt: now, UpdatedAt: now}
 	history := []order.HistoryItem{{Seq: 1, Status: order.Submitted, ActorID: rel.Caller.UserID, At: now.UTC()}}
-	if row.LinesJSON, err = encodeLines(lines); err != nil {
+	if row.LinesJSON, err = EncodeLines(lines); err != nil {
 		return order.Order{}, err
 	}
-	if row.HistoryJSON, err = encodeHistory(history); err != nil {
+	if row.HistoryJSON, err = EncodeHistory(history); err != nil {
 		return order.Order{}, err
 	}
 	// Plain INSERT statements: the order path is the busiest writer, and GORM's
@@ -407,8 +407,9 @@ type orderHistoryJSON struct {
 	At string `json:"at"`
 }
 
-// encodeLines is the orders.lines form of an order's lines.
-func encodeLines(lines []order.Line) (string, error) {
+// EncodeLines is the orders.lines form of an order's lines (the load
+// harness's dataset generator writes orders with it too).
+func EncodeLines(lines []order.Line) (string, error) {
 	out := make([]orderLineJSON, len(lines))
 	for i, l := range lines {
 		out[i] = orderLineJSON{N: l.LineNo, P: l.ProductID, S: l.SKU, M: l.Name, Q: l.Quantity, U: int64(l.UnitPrice), T: int64(l.LineTotal)}
@@ -417,8 +418,8 @@ func encodeLines(lines []order.Line) (string, error) {
 	return string(b), err
 }
 
-// encodeHistory is the orders.history form of an order's history.
-func encodeHistory(hist []order.HistoryItem) (string, error) {
+// EncodeHistory is the orders.history form of an order's history.
+func EncodeHistory(hist []order.HistoryItem) (string, error) {
 	out := make([]orderHistoryJSON, len(hist))
 	for i, h := range hist {
 		out[i] = orderHistoryJSON{N: h.Seq, St: string(h.Status), A: h.ActorID, No: h.Note, At: h.At.UTC().Format(time.RFC3339Nano)}

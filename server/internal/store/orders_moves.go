@@ -55,7 +55,7 @@ func (t *tx) addHistory(rel access.Rel, row *orderRow, note string) error {
 		seq = hist[len(hist)-1].Seq + 1
 	}
 	hist = append(hist, order.HistoryItem{Seq: seq, Status: order.Status(row.Status), ActorID: rel.Caller.UserID, Note: note, At: t.s.now()})
-	row.HistoryJSON, err = encodeHistory(hist)
+	row.HistoryJSON, err = EncodeHistory(hist)
 	return err
 }
 
