@@ -27,8 +27,9 @@ func (h *harness) table() string {
 			thr = "–"
 		}
 		if r.Ceiling != nil {
-			if r.Elapsed == 0 || strings.Contains(r.Ceiling.Name, "broadcast") {
-				// latency comparisons: ratio of p99s (lower is better)
+			if r.Elapsed == 0 || strings.Contains(r.Ceiling.Name, "broadcast") || strings.HasPrefix(r.Mode, "open") {
+				// latency comparisons (cold start, fan-out, the same offered
+				// rate): ratio of p99s, lower is better
 				ceil = "p99 " + fmtDur(r.Ceiling.Pct(99))
 				if r.Ceiling.Pct(99) > 0 {
 					ratio = fmt.Sprintf("%.2f× p99", float64(r.Pct(99))/float64(r.Ceiling.Pct(99)))
