@@ -125,7 +125,15 @@ func serveCeiling(addr, dbPath, secret, syncMode string) error {
 		c.JSON(http.StatusCreated, row)
 	})
 	g.GET("/ws", h.serve)
-	return serveUntilSignal(addr, g)
+	// The floor: a constant answer from net/http alone (no Gin, no JWT, no
+	// database), for what the machine and the load generator cost by themselves.
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /floor", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"ok":true}`))
+	})
+	mux.Handle("/", g)
+	return serveUntilSignal(addr, mux)
 }
 
 func serveUntilSignal(addr string, h http.Handler) error {

@@ -181,12 +181,17 @@ func (h *harness) measureCeiling(ctx context.Context) error {
 		})
 		h.record(h.ceilRead, h.ceiling)
 		if rate := h.ceilRead.Throughput() / 2; rate > 0 {
-			// The open loop the portal gets, at the same rate: the tail that
-			// the machine and the load generator add by themselves.
+			// The open loop the portal gets, at the same rate; then the same
+			// rate against a constant answer: the tail that the machine and
+			// the load generator add by themselves.
 			h.ceilReadHalf = h.on(h.ceiling, func() *Result {
 				return openLoop(ctx, "ceiling: JWT + primary-key read at ½ its throughput", rate, h.o.duration, h.ceilingRead)
 			})
 			h.record(h.ceilReadHalf, h.ceiling)
+			r := h.on(h.ceiling, func() *Result {
+				return openLoop(ctx, "floor: constant answer, net/http only, same rate", rate, h.o.duration, h.floorRead)
+			})
+			h.record(r, h.ceiling)
 		}
 	}
 	if w["place"] || w["mixed"] {

@@ -23,6 +23,11 @@ func (h *harness) ceilingRead(ctx context.Context, _ int) error {
 	return call(ctx, "GET", h.ceiling.base+"/orders/"+id+"?rel="+h.man.Rels[r].ID, h.buyer[r], "", 200, nil, nil)
 }
 
+// floorRead asks the ceiling server for its constant answer.
+func (h *harness) floorRead(ctx context.Context, _ int) error {
+	return call(ctx, "GET", h.ceiling.base+"/floor", "", "", 200, nil, nil)
+}
+
 func (h *harness) ceilingInsert(ctx context.Context, _ int) error {
 	r := rand.IntN(len(h.man.Rels))
 	return h.ceilingInsertRel(ctx, h.ceiling, r)
