@@ -83,6 +83,14 @@ type committer struct {
 	closed  bool
 
 	writes, commits atomic.Int64 // writes run and transactions committed
+
+	// WAL checkpoints (checkpoint.go): kick wakes the background checkpointer
+	// after commits; restartDue asks the committer to checkpoint so the WAL
+	// starts over; ckptMu keeps its checkpoint from running beside a background one.
+	kick       chan struct{}
+	restartDue atomic.Bool
+	ckptMu     sync.Mutex
+	ckptErrAt  atomic.Int64 // when a failed checkpoint was last logged (unix ns)
 }
 
 func newCommitter(s *Store, writer *sql.DB) (*committer, error) {
@@ -92,9 +100,13 @@ func newCommitter(s *Store, writer *sql.DB) (*committer, error) {
 	}
 	// Each write runs in a SAVEPOINT, whose undo pages (the statement journal)
 	// spill to a temporary file past 64 KiB by default: keep them in memory.
-	if _, err := conn.ExecContext(context.Background(), "PRAGMA temp_store = MEMORY"); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("open the committer's connection: %w", err)
+	// Checkpoints run off the commit path (checkpoint.go).
+	for _, pragma := range []string{"PRAGMA temp_store = MEMORY", "PRAGMA wal_autocheckpoint = 0",
+		fmt.Sprintf("PRAGMA journal_size_limit = %d", walLimit)} {
+		if _, err := conn.ExecContext(context.Background(), pragma); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("open the committer's connection: %w", err)
+		}
 	}
 	cfg := gormConfig()
 	cfg.SkipDefaultTransaction = true // every statement already runs in the batch's transaction
@@ -104,9 +116,11 @@ func newCommitter(s *Store, writer *sql.DB) (*committer, error) {
 		conn.Close()
 		return nil, fmt.Errorf("open the committer's connection: %w", err)
 	}
-	c := &committer{s: s, conn: conn, db: db, queue: make(chan *writeJob, 4*maxBatch), stop: make(chan struct{})}
-	c.wg.Add(1)
+	c := &committer{s: s, conn: conn, db: db, queue: make(chan *writeJob, 4*maxBatch), stop: make(chan struct{}),
+		kick: make(chan struct{}, 1)}
+	c.wg.Add(2)
 	go c.run()
+	go c.checkpoints(writer)
 	return c, nil
 }
 
@@ -181,7 +195,11 @@ func (c *committer) run() {
 				break gather
 			}
 		}
+		if c.restartWAL() {
+			c.finishCheckpoint()
+		}
 		c.commit(batch)
+		c.afterCommit()
 		clear(batch)
 	}
 }

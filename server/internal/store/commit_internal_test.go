@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -290,5 +292,88 @@ func TestGroupCommitStatementJournalInMemory(t *testing.T) {
 	}
 	if store != 2 {
 		t.Fatalf("committer connection: temp_store = %d, want 2 (MEMORY)", store)
+	}
+}
+
+// The committer's connection leaves checkpoints to the background checkpointer
+// (checkpoint.go): it never checkpoints inside a COMMIT, and SQLite cuts its
+// WAL back to walLimit when the WAL starts over.
+func TestGroupCommitLeavesCheckpointsToTheBackground(t *testing.T) {
+	s, _ := groupCommitStore(t)
+	var auto, limit int64
+	err := s.write(context.Background(), "read pragmas", func(t *tx) error {
+		if err := t.Raw("PRAGMA wal_autocheckpoint").Scan(&auto).Error; err != nil {
+			return err
+		}
+		return t.Raw("PRAGMA journal_size_limit").Scan(&limit).Error
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auto != 0 || limit != walLimit {
+		t.Fatalf("committer connection: wal_autocheckpoint = %d, journal_size_limit = %d; want 0 and %d", auto, limit, walLimit)
+	}
+}
+
+// Under steady writes a background checkpoint never reaches the WAL's end, so
+// the WAL would only grow (PITFALLS.md): the committer must start it over once
+// it grows. Four writers commit twice walLimit of pages without a pause; the WAL file must stay within walLimit and a few batches, every row
+// must be there, and once the writes stop the background checkpointer must
+// copy the whole WAL into the database file.
+func TestCheckpointsKeepTheWALBounded(t *testing.T) {
+	s, _ := groupCommitStore(t)
+	ctx := context.Background()
+	if err := s.w.Exec("CREATE TABLE wal_filler (id INTEGER PRIMARY KEY, b BLOB NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	const blob = 256 << 10
+	const writers, each = 4, 2 * walLimit / blob / 4
+	var wg sync.WaitGroup
+	var maxWAL atomic.Int64
+	errc := make(chan error, writers)
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if err := s.write(ctx, "fill", func(t *tx) error {
+					return t.Exec("INSERT INTO wal_filler (b) VALUES (randomblob(?))", blob).Error
+				}); err != nil {
+					errc <- err
+					return
+				}
+				if fi, err := os.Stat(s.sqlitePath + "-wal"); err == nil && fi.Size() > maxWAL.Load() {
+					maxWAL.Store(fi.Size())
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	if bound := int64(walLimit + writers*2*blob + 1<<20); maxWAL.Load() > bound {
+		t.Errorf("the WAL reached %d bytes for %d bytes written; want at most %d", maxWAL.Load(), writers*each*blob, bound)
+	}
+	var rows int64
+	if err := s.r.Raw("SELECT COUNT(*) FROM wal_filler").Scan(&rows).Error; err != nil || rows != writers*each {
+		t.Fatalf("%d rows (%v), want %d", rows, err, writers*each)
+	}
+	// Idle now: the last background checkpoint reaches the WAL's end.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var w walState
+		err := s.r.Raw("PRAGMA wal_checkpoint(PASSIVE)").Row().Scan(&w.Busy, &w.Log, &w.Checkpointed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Log == w.Checkpointed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10 s after the last write %d of %d WAL frames are in the database file", w.Checkpointed, w.Log)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -71,6 +71,9 @@ type Store struct {
 
 	// committer group-commits the writes on SQLite (nil on PostgreSQL).
 	committer *committer
+	// dbFile is the SQLite database file, open only to sync it after background
+	// checkpoints (checkpoint.go); closed after every connection.
+	dbFile *os.File
 
 	// orderRead is orderSQL prepared on the read pool (see Store.Order).
 	orderReadMu sync.Mutex
@@ -142,8 +145,11 @@ func Open(opts Options) (*Store, error) {
 	rdb.SetMaxOpenConns(readerConns)
 	rdb.SetMaxIdleConns(readerConns)
 	s.w, s.r, s.dialect, s.sqlitePath = w, r, SQLite, opts.SQLitePath
+	if s.dbFile, err = os.Open(opts.SQLitePath); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite database file: %w", err), rdb.Close(), wdb.Close())
+	}
 	if s.committer, err = newCommitter(s, wdb); err != nil {
-		return nil, errors.Join(err, rdb.Close(), wdb.Close())
+		return nil, errors.Join(err, rdb.Close(), wdb.Close(), s.dbFile.Close())
 	}
 	return s, nil
 }
@@ -218,6 +224,9 @@ func (s *Store) Close() error {
 			break
 		}
 	}
+	if s.dbFile != nil {
+		all = append(all, s.dbFile.Close())
+	}
 	return errors.Join(all...)
 }
 
@@ -237,14 +246,24 @@ func (s *Store) CommitWriter() *gorm.DB {
 // Reader exposes the read handle; see Writer.
 func (s *Store) Reader() *gorm.DB { return s.r }
 
-// Checkpoint truncates the SQLite WAL (a no-op on PostgreSQL). It runs as a
-// query, not Exec: with prepared statements Exec can leave a transaction open.
+// Checkpoint copies the whole SQLite WAL into the database file and truncates
+// it (a no-op on PostgreSQL), after the background checkpoint in progress, if
+// any. It runs as a query, not Exec: with prepared statements Exec can leave a
+// transaction open.
 func (s *Store) Checkpoint(ctx context.Context) error {
 	if s.dialect != SQLite {
 		return nil
 	}
-	var res struct{ Busy, Log, Checkpointed int }
-	return s.w.WithContext(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&res).Error
+	s.committer.ckptMu.Lock()
+	defer s.committer.ckptMu.Unlock()
+	var res walState
+	if err := s.w.WithContext(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&res).Error; err != nil {
+		return err
+	}
+	if res.Busy != 0 {
+		return errors.New("checkpoint: the WAL is still in use")
+	}
+	return nil
 }
 
 var (
