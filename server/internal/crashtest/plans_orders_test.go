@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rapport/rapport/server/internal/domain/access"
+	"github.com/rapport/rapport/server/internal/domain/forecast"
 	"github.com/rapport/rapport/server/internal/domain/money"
 	"github.com/rapport/rapport/server/internal/domain/order"
 	"github.com/rapport/rapport/server/internal/domain/product"
@@ -43,6 +44,27 @@ func init() {
 				}
 				p, _ = store.NewPage(50, store.EncodeCursor(id+"z"))
 				_, _, err = s.ListOrders(ctx, rel, order.Filter{Status: order.Submitted}, p)
+				return err
+			}},
+		// Order lines have no index by product (migration 0009): the forecast
+		// view's actuals for a page of products must reach them through the
+		// relationship's orders, never by scanning every line.
+		hotQuery{name: "forecast actuals of a page of products", tables: []string{"orders", "order_lines"},
+			run: func(ctx context.Context, s *store.Store, f *testutil.Fixture) error {
+				rel, id, err := anOrder(ctx, s, f)
+				if err != nil {
+					return err
+				}
+				o, err := s.Order(ctx, rel, id)
+				if err != nil {
+					return err
+				}
+				p, _ := store.NewPage(20, "")
+				now := forecast.PeriodOf(time.Now())
+				views, _, err := s.ForecastView(ctx, rel, o.Lines[0].ProductID, now.AddMonths(-6), now.AddMonths(6), p)
+				if err == nil && len(views) == 0 {
+					err = fmt.Errorf("no forecast view of the ordered product %s", o.Lines[0].ProductID)
+				}
 				return err
 			}},
 	)

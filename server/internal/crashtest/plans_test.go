@@ -95,6 +95,14 @@ var hotQueries = []hotQuery{
 			_, err = s.Events(ctx, rel, 1, 50)
 			return err
 		}},
+	// The live push's query (migration 0009 dropped the index on
+	// (relationship_id, seq)): the unique (user_id, relationship_id, seq) serves it.
+	{name: "notifications of a range of events", tables: []string{"notifications", "events"},
+		run: func(ctx context.Context, s *store.Store, f *testutil.Fixture) error {
+			users := []string{f.Supplier.Admin.User.ID, f.Supplier.Member.User.ID}
+			_, err := s.NotificationsOfEvents(ctx, f.RelA, 1, 100, users)
+			return err
+		}},
 	{name: "relationships of an organization", tables: []string{"relationships"},
 		run: func(ctx context.Context, s *store.Store, f *testutil.Fixture) error {
 			p, _ := store.NewPage(50, "")
