@@ -72,14 +72,22 @@ type walState struct {
 	Busy, Log, Checkpointed int
 }
 
-// checkpoint runs a PASSIVE checkpoint as a query on q. A query, not Exec:
-// with prepared statements an Exec of this pragma can leave a transaction open
-// and silently stop commits (PITFALLS.md).
-func checkpoint(ctx context.Context, q interface {
+// checkpoint runs a PASSIVE checkpoint as a query on q; see checkpointMode.
+func checkpoint(ctx context.Context, q rowQuerier) (walState, error) {
+	return checkpointMode(ctx, q, "PASSIVE")
+}
+
+// rowQuerier is a *sql.DB or a *sql.Conn.
+type rowQuerier interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) (walState, error) {
+}
+
+// checkpointMode runs PRAGMA wal_checkpoint(mode) as a query on q. A query,
+// not Exec: with prepared statements an Exec of this pragma can leave a
+// transaction open and silently stop commits (PITFALLS.md).
+func checkpointMode(ctx context.Context, q rowQuerier, mode string) (walState, error) {
 	var w walState
-	err := q.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&w.Busy, &w.Log, &w.Checkpointed)
+	err := q.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&w.Busy, &w.Log, &w.Checkpointed)
 	return w, err
 }
 
@@ -127,8 +135,10 @@ func (c *committer) checkpoints(db *sql.DB) {
 }
 
 // backgroundCheckpoint runs one background checkpoint and syncs the database
-// file, holding ckptMu only once it has a connection (the pool's other
-// connection may be busy with a migration or statistics for a while).
+// file, holding ckptMu only once it has a connection: the pool's other
+// connection may be busy with a migration or statistics for a while, and
+// whoever holds ckptMu must never wait for that connection (Store.Checkpoint
+// takes the two in the same order).
 func (c *committer) backgroundCheckpoint(ctx context.Context, db *sql.DB) (walState, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {

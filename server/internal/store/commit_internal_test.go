@@ -377,3 +377,37 @@ func TestCheckpointsKeepTheWALBounded(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Store.Checkpoint and the background checkpointer take the writer pool's
+// spare connection first and the checkpoint lock second. In the other order
+// each would hold what the other waits for: here the test holds the connection
+// as a background checkpoint about to lock would, and the lock must stay free.
+func TestCheckpointTakesTheConnectionBeforeTheLock(t *testing.T) {
+	s, _ := groupCommitStore(t)
+	ctx := context.Background()
+	wdb, err := s.w.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := wdb.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Checkpoint(ctx) }()
+	time.Sleep(50 * time.Millisecond) // Checkpoint now waits for a connection
+	if !s.committer.ckptMu.TryLock() {
+		conn.Close()
+		t.Fatal("Checkpoint holds the checkpoint lock while it waits for a connection")
+	}
+	s.committer.ckptMu.Unlock()
+	conn.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Checkpoint did not finish once the connection was free")
+	}
+}

@@ -248,16 +248,25 @@ func (s *Store) Reader() *gorm.DB { return s.r }
 
 // Checkpoint copies the whole SQLite WAL into the database file and truncates
 // it (a no-op on PostgreSQL), after the background checkpoint in progress, if
-// any. It runs as a query, not Exec: with prepared statements Exec can leave a
-// transaction open.
+// any. Like the background checkpoints it takes a connection of the writer
+// pool first and the checkpoint lock after (checkpoint.go).
 func (s *Store) Checkpoint(ctx context.Context) error {
 	if s.dialect != SQLite {
 		return nil
 	}
+	wdb, err := s.w.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := wdb.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
 	s.committer.ckptMu.Lock()
 	defer s.committer.ckptMu.Unlock()
-	var res walState
-	if err := s.w.WithContext(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&res).Error; err != nil {
+	res, err := checkpointMode(ctx, conn, "TRUNCATE")
+	if err != nil {
 		return err
 	}
 	if res.Busy != 0 {
