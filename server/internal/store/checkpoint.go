@@ -12,9 +12,9 @@ import (
 // A checkpoint copies the pages the WAL holds back into the database file and
 // syncs that file. By default SQLite runs one inside the COMMIT that takes the
 // WAL past 1,000 pages, so the single writer stops for it. Placing an order
-// dirties about a dozen scattered index pages, so every sixth commit or so
-// copied about 1,000 random pages and synced the database: 37 % of the
-// committer's time went to those commits (docs/PERFORMANCE.md).
+// dirties about fifteen pages scattered over the indexes, so every sixth
+// commit or so copied about 1,000 random pages and synced the database: 37 %
+// of the committer's time went to those commits (docs/PERFORMANCE.md).
 //
 // The committer's own connection therefore never checkpoints by itself
 // (wal_autocheckpoint = 0). After commits, the checkpointer goroutine runs a
@@ -34,12 +34,13 @@ import (
 // without bound (PITFALLS.md). So once a background checkpoint finds the WAL
 // at walRestartFrames or more, it repeats its pass until little is left to
 // copy, and the committer checkpoints itself before its next batch: with no
-// writer beside it, it copies the few commits since that pass, syncs, and its next transaction starts the WAL over
-// from the beginning. The committer so pays for one small checkpoint per WAL
-// cycle instead of a large one every few commits. As a hard bound, should the
-// background checkpoints fall behind, the committer also does so before any
-// batch that finds the WAL file past walLimit; journal_size_limit cuts the
-// file back to walLimit when the WAL starts over, so the size tells.
+// writer beside it, it copies the few commits since that pass and syncs, and
+// its next transaction starts the WAL over from the beginning. The committer
+// so pays for one small checkpoint per WAL cycle instead of a large one every
+// few commits. As a hard bound, should the background checkpoints fall behind,
+// the committer also does so before any batch that finds the WAL file past
+// walLimit; journal_size_limit cuts the file back to walLimit when the WAL
+// starts over, so the size tells.
 //
 // A checkpoint is not a commit: a commit is durable once its frames are in the
 // WAL and the WAL is synced, which the committer's COMMIT does (synchronous=FULL).
