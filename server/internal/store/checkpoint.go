@@ -18,7 +18,7 @@ import (
 //
 // The committer's own connection therefore never checkpoints by itself
 // (wal_autocheckpoint = 0). After commits, the checkpointer goroutine runs a
-// PASSIVE checkpoint on the store's other writer connection, at most every
+// PASSIVE checkpoint on a writer connection of its own, at most every
 // checkpointEvery. It copies what is committed while the committer goes on
 // writing: in WAL mode a checkpoint and a writer do not block each other.
 //
@@ -93,9 +93,9 @@ func checkpointMode(ctx context.Context, q rowQuerier, mode string) (walState, e
 }
 
 // checkpoints runs the background checkpoints until the committer stops: one
-// after commits, at most every checkpointEvery, on the writer pool's other
-// connection, each followed by a sync of the database file.
-func (c *committer) checkpoints(db *sql.DB) {
+// after commits, at most every checkpointEvery, each followed by a sync of the
+// database file.
+func (c *committer) checkpoints() {
 	defer c.wg.Done()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -109,13 +109,13 @@ func (c *committer) checkpoints(db *sql.DB) {
 			return
 		case <-c.kick:
 		}
-		w, err := c.backgroundCheckpoint(ctx, db)
+		w, err := c.backgroundCheckpoint(ctx)
 		// A WAL due to start over: copy what was committed during the last pass
 		// too, until a pass finds little, so the committer's own checkpoint
 		// has only a few commits left to copy.
 		for pass := 1; err == nil && w.Log >= walRestartFrames && pass < restartPasses; pass++ {
 			prev := w
-			if w, err = c.backgroundCheckpoint(ctx, db); err != nil || w.Log < prev.Log || w.Log-prev.Log <= restartResidue {
+			if w, err = c.backgroundCheckpoint(ctx); err != nil || w.Log < prev.Log || w.Log-prev.Log <= restartResidue {
 				break
 			}
 		}
@@ -135,20 +135,12 @@ func (c *committer) checkpoints(db *sql.DB) {
 	}
 }
 
-// backgroundCheckpoint runs one background checkpoint and syncs the database
-// file, holding ckptMu only once it has a connection: the pool's other
-// connection may be busy with a migration or statistics for a while, and
-// whoever holds ckptMu must never wait for that connection (Store.Checkpoint
-// takes the two in the same order).
-func (c *committer) backgroundCheckpoint(ctx context.Context, db *sql.DB) (walState, error) {
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return walState{}, err
-	}
-	defer conn.Close()
+// backgroundCheckpoint runs one background checkpoint on the checkpointer's
+// connection and syncs the database file.
+func (c *committer) backgroundCheckpoint(ctx context.Context) (walState, error) {
 	c.ckptMu.Lock()
 	defer c.ckptMu.Unlock()
-	w, err := checkpoint(ctx, conn)
+	w, err := checkpoint(ctx, c.ckptConn)
 	if err == nil && w.Checkpointed > 0 {
 		err = c.s.dbFile.Sync()
 	}

@@ -88,6 +88,7 @@ type committer struct {
 	// after commits; restartDue asks the committer to checkpoint so the WAL
 	// starts over; ckptMu keeps its checkpoint from running beside a background one.
 	kick       chan struct{}
+	ckptConn   *sql.Conn // the background checkpointer's own writer connection
 	restartDue atomic.Bool
 	ckptMu     sync.Mutex
 	ckptErrAt  atomic.Int64 // when a failed checkpoint was last logged (unix ns)
@@ -116,11 +117,16 @@ func newCommitter(s *Store, writer *sql.DB) (*committer, error) {
 		conn.Close()
 		return nil, fmt.Errorf("open the committer's connection: %w", err)
 	}
+	ckptConn, err := writer.Conn(context.Background())
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("open the checkpointer's connection: %w", err)
+	}
 	c := &committer{s: s, conn: conn, db: db, queue: make(chan *writeJob, 4*maxBatch), stop: make(chan struct{}),
-		kick: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), ckptConn: ckptConn}
 	c.wg.Add(2)
 	go c.run()
-	go c.checkpoints(writer)
+	go c.checkpoints()
 	return c, nil
 }
 
@@ -172,6 +178,7 @@ func (c *committer) close() {
 		}
 		p.Close()
 	}
+	c.ckptConn.Close()
 	c.conn.Close()
 }
 

@@ -378,10 +378,10 @@ func TestCheckpointsKeepTheWALBounded(t *testing.T) {
 	}
 }
 
-// Store.Checkpoint and the background checkpointer take the writer pool's
-// spare connection first and the checkpoint lock second. In the other order
-// each would hold what the other waits for: here the test holds the connection
-// as a background checkpoint about to lock would, and the lock must stay free.
+// Store.Checkpoint takes a connection of the writer pool before the
+// checkpoint lock: holding the lock while the pool is busy would stall the
+// committer's and the background checkpoints behind whatever holds the pool.
+// Here the test holds the pool's spare connection, and the lock must stay free.
 func TestCheckpointTakesTheConnectionBeforeTheLock(t *testing.T) {
 	s, _ := groupCommitStore(t)
 	ctx := context.Background()
@@ -410,4 +410,38 @@ func TestCheckpointTakesTheConnectionBeforeTheLock(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Checkpoint did not finish once the connection was free")
 	}
+}
+
+// The readiness check's query on the writer pool never waits for a checkpoint:
+// the background checkpointer works on a connection of its own. Here a
+// checkpoint is held up (the test holds the checkpoint lock while commits wake
+// the checkpointer), and Ping must still answer at once.
+func TestPingDoesNotWaitForACheckpoint(t *testing.T) {
+	s, rel := groupCommitStore(t)
+	ctx := context.Background()
+	s.committer.ckptMu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			s.committer.ckptMu.Unlock()
+		}
+	}()
+	for range 3 {
+		if err := s.write(ctx, "wake the checkpointer", func(t *tx) error {
+			_, err := t.emit(rel, access.Caller{}, "system", event.New(event.HealthAlert, "relationship", rel, nil))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The checkpointer ran after the setup's commits and rests checkpointEvery;
+	// after that it takes the pending wake-up and waits for the lock.
+	time.Sleep(checkpointEvery + 200*time.Millisecond)
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.Ping(pingCtx); err != nil {
+		t.Fatalf("Ping while a checkpoint is held up: %v", err)
+	}
+	s.committer.ckptMu.Unlock()
+	locked = false
 }

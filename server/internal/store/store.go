@@ -127,11 +127,13 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite writer: %w", err)
 	}
-	// Two writer connections: the group committer keeps one for itself (commit.go);
-	// the other serves migrations, checkpoints and planner statistics.
+	// Three writer connections: the group committer keeps one for itself
+	// (commit.go), the background checkpointer another (checkpoint.go); the third
+	// serves migrations, the readiness check, planner statistics and
+	// Store.Checkpoint, and never waits behind a checkpoint.
 	wdb, _ := w.DB()
-	wdb.SetMaxOpenConns(2)
-	wdb.SetMaxIdleConns(2)
+	wdb.SetMaxOpenConns(3)
+	wdb.SetMaxIdleConns(3)
 	wdb.SetConnMaxLifetime(0)
 	// The writer connection creates the file and switches it to WAL before readers open it.
 	if err := wdb.Ping(); err != nil {
@@ -248,8 +250,9 @@ func (s *Store) Reader() *gorm.DB { return s.r }
 
 // Checkpoint copies the whole SQLite WAL into the database file and truncates
 // it (a no-op on PostgreSQL), after the background checkpoint in progress, if
-// any. Like the background checkpoints it takes a connection of the writer
-// pool first and the checkpoint lock after (checkpoint.go).
+// any (checkpoint.go). It takes a connection of the writer pool before the
+// checkpoint lock, so the lock is never held while the pool is busy (a
+// migration or planner statistics may hold the connection for a while).
 func (s *Store) Checkpoint(ctx context.Context) error {
 	if s.dialect != SQLite {
 		return nil
