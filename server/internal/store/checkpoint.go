@@ -73,22 +73,17 @@ type walState struct {
 	Busy, Log, Checkpointed int
 }
 
-// checkpoint runs a PASSIVE checkpoint as a query on q; see checkpointMode.
-func checkpoint(ctx context.Context, q rowQuerier) (walState, error) {
-	return checkpointMode(ctx, q, "PASSIVE")
+// checkpoint runs a PASSIVE checkpoint on conn; see checkpointMode.
+func checkpoint(ctx context.Context, conn *sql.Conn) (walState, error) {
+	return checkpointMode(ctx, conn, "PASSIVE")
 }
 
-// rowQuerier is a *sql.DB or a *sql.Conn.
-type rowQuerier interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}
-
-// checkpointMode runs PRAGMA wal_checkpoint(mode) as a query on q. A query,
-// not Exec: with prepared statements an Exec of this pragma can leave a
-// transaction open and silently stop commits (PITFALLS.md).
-func checkpointMode(ctx context.Context, q rowQuerier, mode string) (walState, error) {
+// checkpointMode runs PRAGMA wal_checkpoint(mode) as a query on conn. A
+// query, not Exec: with prepared statements an Exec of this pragma can leave
+// a transaction open and silently stop commits (PITFALLS.md).
+func checkpointMode(ctx context.Context, conn *sql.Conn, mode string) (walState, error) {
 	var w walState
-	err := q.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&w.Busy, &w.Log, &w.Checkpointed)
+	err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&w.Busy, &w.Log, &w.Checkpointed)
 	return w, err
 }
 
