@@ -430,8 +430,8 @@ func EncodeHistory(hist []order.HistoryItem) (string, error) {
 
 // decodeLines reads orders.lines, in line order.
 func decodeLines(raw []byte) ([]order.Line, error) {
-	var lines []orderLineJSON
-	if err := json.Unmarshal(raw, &lines); err != nil {
+	lines, err := parseLines(raw)
+	if err != nil {
 		return nil, fmt.Errorf("order lines: %w", err)
 	}
 	slices.SortFunc(lines, func(a, b orderLineJSON) int { return cmp.Compare(a.N, b.N) })
@@ -526,34 +526,57 @@ func scanOrderWithPromise(rows *sql.Rows) (order.Order, error) {
 }
 
 // ListOrders lists rel's orders, newest first, with their lines (from the
-// row's lines column); history is left to the single-order read.
+// row's lines column); history is left to the single-order read. It runs for
+// every order list, 50 rows at a time: the statement is written out and the
+// rows scanned by hand (GORM's reflective scan was a sixth of a list's CPU).
 func (s *Store) ListOrders(ctx context.Context, rel access.Rel, f order.Filter, p Page) ([]order.Order, string, error) {
-	p.Desc = true
-	db := s.read(ctx)
-	q := db.Model(&orderRow{}).Where("relationship_id = ?", rel.ID)
+	var q strings.Builder
+	q.WriteString(`SELECT id, relationship_id, number, status, po_number, requested_date, promised_date, note, currency, total,
+	placed_by, reason, version, created_at, updated_at, acknowledged_at, delivered_at, lines
+FROM orders WHERE relationship_id = ?`)
+	args := []any{rel.ID}
 	if f.Status != "" {
-		q = q.Where("status = ?", string(f.Status))
+		q.WriteString(` AND status = ?`)
+		args = append(args, string(f.Status))
 	}
 	if !f.From.IsZero() {
-		q = q.Where("created_at >= ?", f.From)
+		q.WriteString(` AND created_at >= ?`)
+		args = append(args, f.From)
 	}
 	if !f.To.IsZero() {
-		q = q.Where("created_at < ?", f.To.AddDate(0, 0, 1))
+		q.WriteString(` AND created_at < ?`)
+		args = append(args, f.To.AddDate(0, 0, 1))
 	}
-	var rows []orderRow
-	if err := p.apply(q.Omit("history"), "id").Find(&rows).Error; err != nil {
+	if p.After != "" {
+		q.WriteString(` AND id < ?`)
+		args = append(args, p.After)
+	}
+	q.WriteString(` ORDER BY id DESC LIMIT ?`)
+	args = append(args, p.Limit+1)
+	rows, err := s.read(ctx).Raw(q.String(), args...).Rows()
+	if err != nil {
 		return nil, "", mapErr("list orders", err)
 	}
-	rows, next := pageResult(p, rows, func(r orderRow) string { return r.ID })
-	out := make([]order.Order, len(rows))
-	for i, r := range rows {
-		out[i] = r.order()
-		lines, err := decodeLines([]byte(r.LinesJSON))
-		if err != nil {
+	defer rows.Close()
+	out := make([]order.Order, 0, min(p.Limit+1, 64))
+	for rows.Next() {
+		var r orderRow
+		var linesJSON []byte
+		if err := rows.Scan(&r.ID, &r.RelationshipID, &r.Number, &r.Status, &r.PONumber, &r.RequestedDate, &r.PromisedDate,
+			&r.Note, &r.Currency, &r.Total, &r.PlacedBy, &r.Reason, &r.Version, &r.CreatedAt, &r.UpdatedAt,
+			&r.AcknowledgedAt, &r.DeliveredAt, &linesJSON); err != nil {
+			return nil, "", mapErr("list orders", err)
+		}
+		o := r.order()
+		if o.Lines, err = decodeLines(linesJSON); err != nil {
 			return nil, "", err
 		}
-		out[i].Lines = lines
+		out = append(out, o)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, "", mapErr("list orders", err)
+	}
+	out, next := pageResult(Page{Limit: p.Limit}, out, func(o order.Order) string { return o.ID })
 	return out, next, nil
 }
 
