@@ -30,7 +30,8 @@ type Result struct {
 	Note      string
 	Skipped   bool
 	PeakRSSKB int64
-	Ceiling   *Result // the same load against the bare ceiling, if comparable
+	ServerCPU time.Duration // CPU time the server used during the phase (0: not measured)
+	Ceiling   *Result       // the same load against the bare ceiling, if comparable
 }
 
 // Throughput is successful requests per second.
@@ -39,6 +40,14 @@ func (r *Result) Throughput() float64 {
 		return 0
 	}
 	return float64(r.N-r.Errors) / r.Elapsed.Seconds()
+}
+
+// CPUPerOp is the server's CPU time per successful request (or delivery).
+func (r *Result) CPUPerOp() time.Duration {
+	if ok := r.N - r.Errors; ok > 0 && r.ServerCPU > 0 {
+		return r.ServerCPU / time.Duration(ok)
+	}
+	return 0
 }
 
 // Pct returns the p-th percentile latency (p in 0..100) of all requests.

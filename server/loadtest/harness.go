@@ -230,10 +230,13 @@ func watchRSS(c *child) func() int64 {
 	return func() int64 { close(stop); return <-peak }
 }
 
-// on runs one measured phase against c, recording c's peak RSS during it.
+// on runs one measured phase against c, recording c's peak RSS and the CPU
+// time it used during it.
 func (h *harness) on(c *child, phase func() *Result) *Result {
 	stop := watchRSS(c)
+	cpu := c.cpuTime()
 	r := phase()
+	r.ServerCPU = c.cpuTime() - cpu
 	r.PeakRSSKB = stop()
 	return r
 }

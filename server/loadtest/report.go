@@ -15,11 +15,11 @@ func (h *harness) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nRapport load test — %d orders, %d relationships, synchronous=%s, %s per workload, %s, %s\n\n",
 		h.o.size.Orders, h.o.size.Rels, h.o.syncMode, h.o.duration, cpuInfo(), time.Now().UTC().Format(time.RFC3339))
-	b.WriteString("| workload | load | throughput/s | p50 | p95 | p99 | errors | ceiling | ratio | server peak RSS (phase) | note |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| workload | load | throughput/s | p50 | p95 | p99 | errors | ceiling | ratio | server peak RSS (phase) | server CPU per request | note |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range h.results {
 		if r.Skipped {
-			fmt.Fprintf(&b, "| %s | – | – | – | – | – | – | – | – | – | skipped: %s |\n", r.Name, r.Note)
+			fmt.Fprintf(&b, "| %s | – | – | – | – | – | – | – | – | – | – | skipped: %s |\n", r.Name, r.Note)
 			continue
 		}
 		thr, ceil, ratio := fmt.Sprintf("%.0f", r.Throughput()), "", ""
@@ -45,8 +45,9 @@ func (h *harness) table() string {
 		if r.Errors > 0 {
 			note = strings.TrimPrefix(note+"; first error: "+truncate(r.FirstErr, 120), "; ")
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d | %s | %s | %.0f MB | %s |\n",
-			r.Name, r.Mode, thr, fmtDur(r.Pct(50)), fmtDur(r.Pct(95)), fmtDur(r.Pct(99)), r.Errors, ceil, ratio, float64(r.PeakRSSKB)/1024, strings.ReplaceAll(note, "|", "/"))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d | %s | %s | %.0f MB | %s | %s |\n",
+			r.Name, r.Mode, thr, fmtDur(r.Pct(50)), fmtDur(r.Pct(95)), fmtDur(r.Pct(99)), r.Errors, ceil, ratio, float64(r.PeakRSSKB)/1024,
+			fmtDur(r.CPUPerOp()), strings.ReplaceAll(note, "|", "/"))
 	}
 	b.WriteString("\nThe load generator shares the machine's cores with the server; absolute figures are noisy, ratios to the ceiling of the same run are the result.\n")
 	return b.String()
