@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -71,7 +72,7 @@ func (p *lineParser) line() (l orderLineJSON, ok bool) {
 	if !p.eat('{') {
 		return l, false
 	}
-	var seen [7]bool
+	var seen [len(lineKeys)]bool
 	for first := true; ; first = false {
 		if p.eat('}') {
 			return l, true
@@ -79,68 +80,44 @@ func (p *lineParser) line() (l orderLineJSON, ok bool) {
 		if !first && !p.eat(',') {
 			return l, false
 		}
-		// A key is one of n, p, s, m, q, u, t: `"k":`.
+		// A key is one of lineKeys: `"k":`.
 		if p.i+4 > len(p.b) || p.b[p.i] != '"' || p.b[p.i+2] != '"' || p.b[p.i+3] != ':' {
 			return l, false
 		}
 		key := p.b[p.i+1]
 		p.i += 4
-		k := -1
-		switch key {
-		case 'n':
-			k = 0
-		case 'p':
-			k = 1
-		case 's':
-			k = 2
-		case 'm':
-			k = 3
-		case 'q':
-			k = 4
-		case 'u':
-			k = 5
-		case 't':
-			k = 6
-		}
+		k := strings.IndexByte(lineKeys, key)
 		if k < 0 || seen[k] {
 			return l, false
 		}
 		seen[k] = true
 		switch key {
-		case 'p', 's', 'm':
-			v, ok := p.str()
-			if !ok {
-				return l, false
-			}
-			switch key {
-			case 'p':
-				l.P = v
-			case 's':
-				l.S = v
-			default:
-				l.M = v
-			}
-		default:
-			v, ok := p.int()
-			if !ok {
-				return l, false
-			}
-			switch key {
-			case 'n':
-				if int64(int(v)) != v {
-					return l, false
-				}
-				l.N = int(v)
-			case 'q':
-				l.Q = v
-			case 'u':
-				l.U = v
-			default:
-				l.T = v
-			}
+		case 'p':
+			l.P, ok = p.str()
+		case 's':
+			l.S, ok = p.str()
+		case 'm':
+			l.M, ok = p.str()
+		case 'n':
+			var n int64
+			n, ok = p.int()
+			l.N = int(n)
+			ok = ok && int64(l.N) == n
+		case 'q':
+			l.Q, ok = p.int()
+		case 'u':
+			l.U, ok = p.int()
+		case 't':
+			l.T, ok = p.int()
+		}
+		if !ok {
+			return l, false
 		}
 	}
 }
+
+// lineKeys are orderLineJSON's keys.
+const lineKeys = "npsmqut"
 
 // str reads a string without escapes or control characters. Bytes at or
 // above 0x80 are taken as they are only when the whole string is valid
