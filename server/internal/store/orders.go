@@ -50,6 +50,14 @@ type orderRow struct {
 
 func (orderRow) TableName() string { return "orders" }
 
+// scanFields are the scan targets of an order row's columns up to
+// delivered_at, in table order (orderSQL and ListOrders select them first).
+func (r *orderRow) scanFields() []any {
+	return []any{&r.ID, &r.RelationshipID, &r.Number, &r.Status, &r.PONumber, &r.RequestedDate, &r.PromisedDate,
+		&r.Note, &r.Currency, &r.Total, &r.PlacedBy, &r.Reason, &r.Version, &r.CreatedAt, &r.UpdatedAt,
+		&r.AcknowledgedAt, &r.DeliveredAt}
+}
+
 func (r orderRow) order() order.Order {
 	o := order.Order{ID: r.ID, RelationshipID: r.RelationshipID, Number: r.Number, Status: order.Status(r.Status),
 		PONumber: r.PONumber, RequestedDate: r.RequestedDate, PromisedDate: r.PromisedDate, Note: r.Note, Reason: r.Reason,
@@ -502,9 +510,8 @@ func scanOrderWithPromise(rows *sql.Rows) (order.Order, error) {
 		Version                                                          sql.NullInt64
 		CreatedAt, ResolvedAt                                            sql.NullTime
 	}
-	if err := rows.Scan(&r.ID, &r.RelationshipID, &r.Number, &r.Status, &r.PONumber, &r.RequestedDate, &r.PromisedDate,
-		&r.Note, &r.Currency, &r.Total, &r.PlacedBy, &r.Reason, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.AcknowledgedAt, &r.DeliveredAt,
-		&p.ID, &p.Description, &p.Kind, &p.OwnerID, &p.DueDate, &p.Status, &p.Note, &p.CreatedBy, &p.Version, &p.CreatedAt, &p.ResolvedAt, &linesJSON, &historyJSON); err != nil {
+	if err := rows.Scan(append(r.scanFields(), &p.ID, &p.Description, &p.Kind, &p.OwnerID, &p.DueDate, &p.Status, &p.Note,
+		&p.CreatedBy, &p.Version, &p.CreatedAt, &p.ResolvedAt, &linesJSON, &historyJSON)...); err != nil {
 		return order.Order{}, err
 	}
 	o := r.order()
@@ -562,9 +569,7 @@ FROM orders WHERE relationship_id = ?`)
 	for rows.Next() {
 		var r orderRow
 		var linesJSON []byte
-		if err := rows.Scan(&r.ID, &r.RelationshipID, &r.Number, &r.Status, &r.PONumber, &r.RequestedDate, &r.PromisedDate,
-			&r.Note, &r.Currency, &r.Total, &r.PlacedBy, &r.Reason, &r.Version, &r.CreatedAt, &r.UpdatedAt,
-			&r.AcknowledgedAt, &r.DeliveredAt, &linesJSON); err != nil {
+		if err := rows.Scan(append(r.scanFields(), &linesJSON)...); err != nil {
 			return nil, "", mapErr("list orders", err)
 		}
 		o := r.order()
@@ -576,7 +581,7 @@ FROM orders WHERE relationship_id = ?`)
 	if err := rows.Err(); err != nil {
 		return nil, "", mapErr("list orders", err)
 	}
-	out, next := pageResult(Page{Limit: p.Limit}, out, func(o order.Order) string { return o.ID })
+	out, next := pageResult(p, out, func(o order.Order) string { return o.ID })
 	return out, next, nil
 }
 
