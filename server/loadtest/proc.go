@@ -96,11 +96,12 @@ func (c *child) cpuTime() time.Duration {
 		return 0
 	}
 	// The command name (field 2) may hold spaces: count fields after its ')'.
-	i := strings.LastIndexByte(string(b), ')')
+	line := string(b)
+	i := strings.LastIndexByte(line, ')')
 	if i < 0 {
 		return 0
 	}
-	f := strings.Fields(string(b[i+1:]))
+	f := strings.Fields(line[i+1:])
 	if len(f) < 13 {
 		return 0
 	}
