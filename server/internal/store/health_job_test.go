@@ -94,7 +94,9 @@ func TestHealthSnapshotsInChunksJudgeEveryRelationshipOnce(t *testing.T) {
 		rec := &recordLog{}
 		st := healthJobStore(t, db, rec)
 		rels := seedHealthRels(t, st, 7, 3)       // chunks of 3: 3+3+1 and 3
-		now := time.Now().UTC().AddDate(0, 0, 60) // never heard from in 60 days: a silence alert each
+		// Never heard from in about 60 days: a silence alert each. Midday, so that
+		// the second run an hour later is the same day whatever the clock says.
+		now := time.Now().UTC().AddDate(0, 0, 60).Truncate(24 * time.Hour).Add(12 * time.Hour)
 		day := now.Format(time.DateOnly)
 		ctx := context.Background()
 
@@ -163,7 +165,7 @@ func TestHealthSnapshotsStoppedMidRunResumeNextRun(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		st := healthJobStore(t, db, &recordLog{})
 		rels := seedHealthRels(t, st, 10)
-		now := time.Now().UTC().AddDate(0, 0, 60)
+		now := time.Now().UTC().AddDate(0, 0, 60).Truncate(24 * time.Hour).Add(12 * time.Hour) // midday: the resumed run is the same day
 		day := now.Format(time.DateOnly)
 
 		ctx, cancel := context.WithCancel(context.Background())
