@@ -93,7 +93,7 @@ func TestHealthSnapshotsInChunksJudgeEveryRelationshipOnce(t *testing.T) {
 	testutil.EachDB(t, func(t *testing.T, db testutil.DB) {
 		rec := &recordLog{}
 		st := healthJobStore(t, db, rec)
-		rels := seedHealthRels(t, st, 7, 3)       // chunks of 3: 3+3+1 and 3
+		rels := seedHealthRels(t, st, 7, 3) // chunks of 3: 3+3+1 and 3
 		// Never heard from in about 60 days: a silence alert each. Midday, so that
 		// the second run an hour later is the same day whatever the clock says.
 		now := time.Now().UTC().AddDate(0, 0, 60).Truncate(24 * time.Hour).Add(12 * time.Hour)
