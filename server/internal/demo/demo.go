@@ -74,6 +74,12 @@ const supplierAdminEmail = "anna.berg@nordwerk.example"
 // Seed fills an empty database with the demo; on a database that already has
 // it, it only returns the logins.
 func Seed(ctx context.Context, a *app.App) ([]Login, error) {
+	return SeedAt(ctx, a, time.Now().UTC())
+}
+
+// SeedAt is Seed with the story ending at now instead of the present moment
+// (tests seed at chosen hours of the day with it).
+func SeedAt(ctx context.Context, a *app.App, now time.Time) ([]Login, error) {
 	logins := []Login{
 		{supplierAdminEmail, Password, "supplier admin (Nordwerk Machines, sales management)"},
 		{"lars.holm@nordwerk.example", Password, "supplier member (sales)"},
@@ -86,7 +92,7 @@ func Seed(ctx context.Context, a *app.App) ([]Login, error) {
 	if _, _, err := a.Store.UserByEmail(ctx, supplierAdminEmail); err == nil {
 		return logins, nil
 	}
-	w := &World{App: a, Store: a.Store, Now: time.Now().UTC(), Rand: rand.New(rand.NewPCG(2026, 11))}
+	w := &World{App: a, Store: a.Store, Now: now.UTC(), Rand: rand.New(rand.NewPCG(2026, 11))}
 	defer a.Store.SetClock(time.Now)
 	hash, err := auth.HashPassword(Password)
 	if err != nil {

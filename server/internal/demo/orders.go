@@ -240,6 +240,14 @@ func (d *demoOrders) deliverySteps(b Buyer, o *demoOrder, acked, promised time.T
 	if !shipped.After(production) {
 		shipped = production.Add(time.Hour)
 	}
+	if stop != order.Delivered {
+		// An order caught mid-way has reached its stop by now, at whatever hour
+		// the demo is seeded: a step that would still lie ahead (a long lead
+		// time, an early hour of the day) happens just before now instead.
+		latest := w.Now.Add(-time.Hour)
+		production = minTime(production, latest.Add(-2*time.Hour))
+		shipped = minTime(shipped, latest)
+	}
 	var acts []action
 	for _, step := range []struct {
 		at time.Time
@@ -357,4 +365,12 @@ func initials(name string) string {
 		start = r == ' '
 	}
 	return string(out)
+}
+
+// minTime is the earlier of a and b.
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }

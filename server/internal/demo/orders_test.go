@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rapport/rapport/server/internal/app"
 	"github.com/rapport/rapport/server/internal/demo"
 	"github.com/rapport/rapport/server/internal/testutil"
 )
@@ -19,13 +20,7 @@ func TestDemoOrdersFollowProfiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := a.Store.Reader()
-	var states []string
-	if err := db.Table("orders").Distinct("status").Pluck("status", &states).Error; err != nil {
-		t.Fatal(err)
-	}
-	if len(states) != 7 {
-		t.Errorf("demo orders are in %d states (%v), want all 7", len(states), states)
-	}
+	checkEveryOrderState(t, a)
 	type stat struct {
 		Profile                string
 		Orders, Recent, Broken int
@@ -71,5 +66,36 @@ func TestDemoOrdersFollowProfiles(t *testing.T) {
 	}
 	if silent.Recent != 0 || now.Sub(silent.LastBuyerAct) < 45*24*time.Hour {
 		t.Errorf("silent: %+v, want no buyer action in the last 45 days", silent)
+	}
+}
+
+// The orders caught mid-way show every state whatever the hour the demo is
+// seeded at: an order to stop "shipped" once stayed in production when the demo
+// was seeded early in a UTC day, its shipping date still ahead.
+func TestDemoShowsEveryOrderStateAtAnyHour(t *testing.T) {
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Truncate(24 * time.Hour)
+	for _, at := range []time.Duration{30 * time.Minute, 23*time.Hour + 30*time.Minute} {
+		now := yesterday.Add(at)
+		t.Run(now.Format("15:04"), func(t *testing.T) {
+			cfg := testutil.Config(t, testutil.DB{Name: "sqlite"})
+			cfg.SQLiteSync = "NORMAL"
+			a := testutil.OpenApp(t, cfg)
+			if _, err := demo.SeedAt(context.Background(), a, now); err != nil {
+				t.Fatal(err)
+			}
+			checkEveryOrderState(t, a)
+		})
+	}
+}
+
+// checkEveryOrderState fails unless the demo's orders are in all seven states.
+func checkEveryOrderState(t *testing.T, a *app.App) {
+	t.Helper()
+	var states []string
+	if err := a.Store.Reader().Table("orders").Distinct("status").Pluck("status", &states).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 7 {
+		t.Errorf("demo orders are in %d states (%v), want all 7", len(states), states)
 	}
 }
