@@ -77,6 +77,9 @@ type hotQuery struct {
 	// direct lists what run executed outside GORM (prepared database/sql
 	// statements), which the capture cannot see; called after run.
 	direct func(s *store.Store) []capturedSQL
+	// index, if set, must appear in the plan of one of the statements: for a
+	// query whose fallback is an index walk too long to be a hot path, not a scan.
+	index string
 }
 
 // hotQueries are the queries whose plans must use an index. Areas add theirs.
@@ -156,8 +159,14 @@ func TestHotQueryPlans(t *testing.T) {
 				if len(stmts) == 0 {
 					t.Fatal("the query ran no SQL")
 				}
+				used := false
 				for _, st := range stmts {
-					checkPlan(t, s.Store, q, st)
+					for _, line := range checkPlan(t, s.Store, q, st) {
+						used = used || q.index != "" && strings.Contains(line, q.index)
+					}
+				}
+				if q.index != "" && !used {
+					t.Errorf("%s: no plan uses the index %s", q.name, q.index)
 				}
 			})
 		}
@@ -166,8 +175,9 @@ func TestHotQueryPlans(t *testing.T) {
 
 var sqliteScan = regexp.MustCompile(`^SCAN (\w+)`)
 
-// checkPlan explains one statement and fails on a full scan of a hot table.
-func checkPlan(t *testing.T, s *store.Store, q hotQuery, st capturedSQL) {
+// checkPlan explains one statement, fails on a full scan of a hot table, and
+// returns the plan.
+func checkPlan(t *testing.T, s *store.Store, q hotQuery, st capturedSQL) []string {
 	t.Helper()
 	plan, scans, err := fullScans(s, q.tables, st)
 	if err != nil {
@@ -177,6 +187,7 @@ func checkPlan(t *testing.T, s *store.Store, q hotQuery, st capturedSQL) {
 		t.Errorf("%s: full scan %q\n%s\nplan:\n%s", q.name, line, st.sql, strings.Join(plan, "\n"))
 	}
 	t.Logf("%s\n%s", oneLine(st.sql), strings.Join(plan, "\n"))
+	return plan
 }
 
 // fullScans explains st and returns its plan and the lines that read one of

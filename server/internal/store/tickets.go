@@ -296,7 +296,9 @@ func markFirstResponse(t *tx, rel access.Rel, ticketID string, at time.Time) err
 // opened, status changes with their notes, assignments and SLA breaches.
 func (s *Store) TicketHistory(ctx context.Context, rel access.Rel, id string) ([]event.Event, error) {
 	var rows []eventRow
-	err := visibleEvents(s.read(ctx).Model(&eventRow{}), rel).Where("subject_type = ? AND subject_id = ?", "ticket", id).
+	// subject_type as a literal: the partial index events_ticket_timeline
+	// (migration 0010) serves only a query that names it.
+	err := visibleEvents(s.read(ctx).Model(&eventRow{}), rel).Where("subject_type = 'ticket' AND subject_id = ?", id).
 		Order("seq").Limit(1000).Find(&rows).Error
 	if err != nil {
 		return nil, mapErr("ticket history", err)
