@@ -92,6 +92,14 @@ func TestJobDeadlineEndsAStuckRun(t *testing.T) {
 	for range 3 {
 		receive(t, beside, "run of the job beside the stuck one")
 	}
+	// A run's deadline is logged after its Run returns; a run still returning
+	// when Close begins counts as stopped by Close and is rightly not logged.
+	// So the third line is awaited before Close.
+	for deadline := time.Now().Add(guard); countDeadlineLines(logs.String()) < 3; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deadline log lines within %v, want one per stuck run (at least 3):\n%s", countDeadlineLines(logs.String()), guard, logs.String())
+		}
+	}
 
 	receive(t, heldStarted, "start of the held job")
 	closed := make(chan error, 1)
@@ -119,4 +127,9 @@ func TestJobDeadlineEndsAStuckRun(t *testing.T) {
 	if deadlines < 3 {
 		t.Errorf("%d deadline log lines, want one per stuck run (at least 3):\n%s", deadlines, log)
 	}
+}
+
+// countDeadlineLines counts the log lines of runs stopped at their deadline.
+func countDeadlineLines(log string) int {
+	return strings.Count(log, `"msg":"background job stopped at its deadline"`)
 }
