@@ -115,7 +115,7 @@ func TestJobDeadlineEndsAStuckRun(t *testing.T) {
 	deadlines := 0
 	for line := range strings.Lines(log) {
 		switch {
-		case strings.Contains(line, `"msg":"background job stopped at its deadline"`):
+		case strings.Contains(line, deadlineLine):
 			if _, ok := testutil.Contains(line, `"level":"ERROR"`, `"job":"stuck-on-the-database"`, `"deadline":50000000`, `"err":"stuck query: context deadline exceeded"`); !ok {
 				t.Errorf("deadline log line without its level, job, deadline or error: %s", line)
 			}
@@ -129,7 +129,8 @@ func TestJobDeadlineEndsAStuckRun(t *testing.T) {
 	}
 }
 
+// deadlineLine marks the log line of a run stopped at its deadline.
+const deadlineLine = `"msg":"background job stopped at its deadline"`
+
 // countDeadlineLines counts the log lines of runs stopped at their deadline.
-func countDeadlineLines(log string) int {
-	return strings.Count(log, `"msg":"background job stopped at its deadline"`)
-}
+func countDeadlineLines(log string) int { return strings.Count(log, deadlineLine) }
