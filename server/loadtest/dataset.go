@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/rapport/rapport/server/internal/domain/forecast"
 	"github.com/rapport/rapport/server/internal/domain/money"
 	"github.com/rapport/rapport/server/internal/domain/order"
 	"github.com/rapport/rapport/server/internal/store"
@@ -719,7 +720,9 @@ func (g *gen) forecasts(r, s int, end time.Time) error {
 				return err
 			}
 			for m := 0; m < 12; m++ {
-				period := end.AddDate(0, m, 0).Format("2006-01")
+				// Periods, not end.AddDate(0, m, 0): on the 29th–31st that rolls
+				// over short months and repeats a period.
+				period := forecast.PeriodOf(end).AddMonths(m).String()
 				if err := g.insert("forecast_periods", "revision_id,period,quantity", id, period, 10+g.rnd.IntN(90)); err != nil {
 					return err
 				}
