@@ -144,7 +144,7 @@ func TestMyPromisesAcrossRelationships(t *testing.T) {
 		s.Call("POST", "/relationships/"+f.RelB+"/promises/"+kept+"/resolve", owner.Token, map[string]any{"outcome": "kept"}).Expect(t, 200)
 
 		// Three days on, the first is overdue.
-		s.Store.SetClock(func() time.Time { return time.Now().AddDate(0, 0, 3) })
+		s.Store.SetClock(func() time.Time { return time.Now().UTC().AddDate(0, 0, 3) })
 		defer s.Store.SetClock(time.Now)
 		var l struct {
 			Items []struct {
@@ -195,7 +195,7 @@ func TestDeliveryPromiseJob(t *testing.T) {
 		s.Call("POST", rel+"/orders/"+cancelled+"/cancel", f.BuyerA.Member.Token, nil).Expect(t, 200)
 		s.Call("POST", rel+"/orders/"+delivered+"/status", f.Supplier.Member.Token, map[string]any{"status": "delivered"}).Expect(t, 200)
 
-		if err := s.RunJobsOnce(ctx, time.Now().AddDate(0, 0, 2)); err != nil {
+		if err := s.RunJobsOnce(ctx, time.Now().UTC().AddDate(0, 0, 2)); err != nil {
 			t.Fatal(err)
 		}
 		if got := promiseStatus(overdue); got != "open" {
@@ -206,7 +206,7 @@ func TestDeliveryPromiseJob(t *testing.T) {
 		}
 		// The late order is delivered after the job broke its promise: it stays broken.
 		s.Call("POST", rel+"/orders/"+late+"/status", f.Supplier.Member.Token, map[string]any{"status": "delivered"}).Expect(t, 200)
-		if err := s.RunJobsOnce(ctx, time.Now().AddDate(0, 0, 5)); err != nil {
+		if err := s.RunJobsOnce(ctx, time.Now().UTC().AddDate(0, 0, 5)); err != nil {
 			t.Fatal(err)
 		}
 		for id, want := range map[string]string{overdue: "broken", onTime: "kept", lateP: "broken", cancelledP: "cancelled"} {
@@ -224,7 +224,7 @@ func TestDeliveryPromiseJob(t *testing.T) {
 			t.Errorf("%d promise.resolved broken events, want 2", broken)
 		}
 		// Running again changes nothing.
-		if err := s.RunJobsOnce(ctx, time.Now().AddDate(0, 0, 6)); err != nil {
+		if err := s.RunJobsOnce(ctx, time.Now().UTC().AddDate(0, 0, 6)); err != nil {
 			t.Fatal(err)
 		}
 		if n := len(eventsOf(t, s, f, "promise.resolved")); n != 4 {
@@ -233,7 +233,7 @@ func TestDeliveryPromiseJob(t *testing.T) {
 
 		// Delivered after the promised date (before the job noticed): broken.
 		lateOrder, lateProm := ack(day(0))
-		s.Store.SetClock(func() time.Time { return time.Now().AddDate(0, 0, 1) })
+		s.Store.SetClock(func() time.Time { return time.Now().UTC().AddDate(0, 0, 1) })
 		defer s.Store.SetClock(time.Now)
 		s.Call("POST", rel+"/orders/"+lateOrder+"/status", f.Supplier.Member.Token, map[string]any{"status": "delivered"}).Expect(t, 200)
 		if got := promiseStatus(lateProm); got != "broken" {
