@@ -109,7 +109,7 @@ func newCommitter(s *Store, writer *sql.DB) (*committer, error) {
 			return nil, fmt.Errorf("open the committer's connection: %w", err)
 		}
 	}
-	cfg := gormConfig()
+	cfg := s.gormConfig()
 	cfg.SkipDefaultTransaction = true // every statement already runs in the batch's transaction
 	cfg.DisableAutomaticPing = true   // GORM pings a *sql.DB only; the connection is open already
 	db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: conn}), cfg)

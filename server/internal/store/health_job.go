@@ -355,8 +355,10 @@ func compactSignals(h health.Health) string {
 // BackfillHealth writes the daily snapshots from the day of from to the day of
 // to (inclusive), each judged as of that day's end, without raising alerts.
 func (s *Store) BackfillHealth(ctx context.Context, from, to time.Time) error {
+	from, to = from.UTC(), to.UTC()
 	start := time.Date(from.Year(), from.Month(), from.Day(), 23, 0, 0, 0, time.UTC)
-	for d := start; !d.After(to); d = d.AddDate(0, 0, 1) {
+	end := time.Date(to.Year(), to.Month(), to.Day(), 23, 0, 0, 0, time.UTC)
+	for d := start; !d.After(end); d = d.AddDate(0, 0, 1) {
 		if _, err := s.RunHealthSnapshots(ctx, d, SnapshotOptions{}); err != nil {
 			return fmt.Errorf("backfill %s: %w", d.Format(time.DateOnly), err)
 		}

@@ -82,10 +82,12 @@ type Store struct {
 
 // gormConfig is the configuration of every handle: a new one each time, since
 // GORM keeps a handle's state (its connection pool, statement cache) in it.
-func gormConfig() *gorm.Config {
+// The timestamps GORM fills in itself (an Update's updated_at) come from the
+// store's clock, like every other time the store writes.
+func (s *Store) gormConfig() *gorm.Config {
 	return &gorm.Config{
 		Logger:         logger.Discard,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
+		NowFunc:        func() time.Time { return s.now() },
 		TranslateError: true,
 		PrepareStmt:    true,
 	}
@@ -102,7 +104,7 @@ func Open(opts Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		db, err := gorm.Open(postgres.Open(dsn), gormConfig())
+		db, err := gorm.Open(postgres.Open(dsn), s.gormConfig())
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -123,7 +125,7 @@ func Open(opts Options) (*Store, error) {
 	// Page caches: 16 MB for the writer, 4 MB for each of the 8 readers, so the
 	// database's memory stays bounded (the OS page cache holds the rest).
 	common := "_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on"
-	w, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?%s&_cache_size=-16000&_synchronous=%s&_txlock=immediate", opts.SQLitePath, common, sync)), gormConfig())
+	w, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?%s&_cache_size=-16000&_synchronous=%s&_txlock=immediate", opts.SQLitePath, common, sync)), s.gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite writer: %w", err)
 	}
@@ -139,7 +141,7 @@ func Open(opts Options) (*Store, error) {
 	if err := wdb.Ping(); err != nil {
 		return nil, fmt.Errorf("open sqlite writer: %w", err)
 	}
-	r, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?%s&_cache_size=-4000&_query_only=1", opts.SQLitePath, common)), gormConfig())
+	r, err := gorm.Open(sqlite.Open(fmt.Sprintf("file:%s?%s&_cache_size=-4000&_query_only=1", opts.SQLitePath, common)), s.gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
 	}
