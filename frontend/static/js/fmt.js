@@ -67,12 +67,27 @@ export function relative(s, now = Date.now()) {
   return rtf.format(Math.round(diff / 86400), 'day');
 }
 
-/** today returns the local date as YYYY-MM-DD. */
+/**
+ * today returns today's date plus offsetDays as YYYY-MM-DD, in UTC: the
+ * server judges dates in UTC (a requested date may not be in the past, a
+ * promise is overdue the day after its due date), so a browser west of UTC in
+ * the evening must not offer its local date, already yesterday for the server.
+ */
 export function today(offsetDays = 0) {
   const d = new Date();
-  d.setDate(d.getDate() + offsetDays);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  d.setUTCDate(d.getUTCDate() + offsetDays);
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+}
+
+/** month returns this month plus offsetMonths as YYYY-MM, in UTC (see today). */
+export function month(offsetMonths = 0) {
+  const d = new Date();
+  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offsetMonths, 1));
+  return `${m.getUTCFullYear()}-${pad2(m.getUTCMonth() + 1)}`;
+}
+
+function pad2(n) {
+  return String(n).padStart(2, '0');
 }
 
 /** signed formats a change with its sign (+3, −2). */

@@ -4,7 +4,7 @@
 // (row errors listed) and download; revision and commit forms.
 import { api, listAll, currentSession } from '../api.js';
 import { h, replace, empty, flash, humanize } from '../dom.js';
-import { number, period, percent } from '../fmt.js';
+import { month, number, period, percent } from '../fmt.js';
 import { field, input, select, textarea, formErrorBox, onSubmit, toast, clearErrors } from '../forms.js';
 import { lineChart } from '../charts.js';
 
@@ -22,7 +22,7 @@ export async function forecastsTab(ctx) {
       { name: 'Forecast', kind: 'forecast', values: ps.map((p) => p.forecast) },
       { name: 'Commit', kind: 'commit', values: ps.map((p) => p.commit) },
       // A month that has not ended has no actual yet; drawing 0 there would mislead.
-      { name: 'Actual', kind: 'actual', values: ps.map((p) => (p.period > thisMonth() ? null : p.actual)) },
+      { name: 'Actual', kind: 'actual', values: ps.map((p) => (p.period > month() ? null : p.actual)) },
     ], { title: `${it.sku || ''} ${it.name || ''}: forecast vs commit vs actual`.trim() }));
   };
   picker.addEventListener('change', drawChart);
@@ -55,11 +55,6 @@ export async function forecastsTab(ctx) {
       ctx.side === 'buyer' ? csvUpload(ctx, () => load()) : null,
       revisionForm(ctx, products, () => load())));
   return { node, onEvent: (ev) => load((ev.data && ev.data.product_id) || '') };
-}
-
-function thisMonth() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
 }
 
 function productTable(it) {
@@ -127,12 +122,8 @@ function csvUpload(ctx, done) {
 }
 
 function monthsAhead(n) {
-  const d = new Date();
   const out = [];
-  for (let i = 0; i < n; i += 1) {
-    const m = new Date(d.getFullYear(), d.getMonth() + i, 1);
-    out.push(`${m.getFullYear()}-${String(m.getMonth() + 1).padStart(2, '0')}`);
-  }
+  for (let i = 0; i < n; i += 1) out.push(month(i));
   return out;
 }
 
