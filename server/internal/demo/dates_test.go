@@ -1,14 +1,10 @@
 package demo_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/rapport/rapport/server/internal/demo"
-	"github.com/rapport/rapport/server/internal/testutil"
 )
 
 // The demo is a story told up to the moment it is seeded: nothing in it is
@@ -17,16 +13,9 @@ import (
 // 3rd–11th of a month, some capacity commits were dated days ahead; seeded
 // before 23:00 UTC, yesterday's snapshots were missing.
 func TestDemoDatesNothingAheadAndSnapshotsEveryDay(t *testing.T) {
-	noonYesterday := time.Now().UTC().AddDate(0, 0, -1).Truncate(24 * time.Hour).Add(12 * time.Hour)
-	for _, now := range []time.Time{noonYesterday, time.Date(2027, time.January, 8, 12, 0, 0, 0, time.UTC)} {
+	for _, now := range []time.Time{yesterdayAt(12 * time.Hour), time.Date(2027, time.January, 8, 12, 0, 0, 0, time.UTC)} {
 		t.Run(now.Format(time.DateOnly), func(t *testing.T) {
-			cfg := testutil.Config(t, testutil.DB{Name: "sqlite"})
-			cfg.SQLiteSync = "NORMAL"
-			a := testutil.OpenApp(t, cfg)
-			if _, err := demo.SeedAt(context.Background(), a, now); err != nil {
-				t.Fatal(err)
-			}
-			db := a.Store.Reader()
+			db := seededAt(t, now).Store.Reader()
 			var tables []string // the story's tables: not when the migrations ran
 			if err := db.Raw(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'`).Scan(&tables).Error; err != nil {
 				t.Fatal(err)
@@ -43,12 +32,12 @@ func TestDemoDatesNothingAheadAndSnapshotsEveryDay(t *testing.T) {
 						continue
 					}
 					checked++
-					var ahead []time.Time
 					q := fmt.Sprintf(`SELECT %s FROM %s WHERE %s IS NOT NULL`, col, table, col)
 					var all []time.Time
 					if err := db.Raw(q).Scan(&all).Error; err != nil {
 						t.Fatalf("%s: %v", q, err)
 					}
+					var ahead []time.Time
 					for _, at := range all {
 						if at.After(now) {
 							ahead = append(ahead, at)
@@ -62,19 +51,19 @@ func TestDemoDatesNothingAheadAndSnapshotsEveryDay(t *testing.T) {
 			if checked < 20 {
 				t.Fatalf("checked only %d timestamp columns", checked)
 			}
-			var gaps []struct {
+			var spans []struct {
 				RelationshipID string
 				Days           int
 				First, Last    string
 			}
 			if err := db.Raw(`SELECT relationship_id, COUNT(DISTINCT day) AS days, MIN(day) AS first, MAX(day) AS last
-				FROM health_snapshots GROUP BY relationship_id`).Scan(&gaps).Error; err != nil {
+				FROM health_snapshots GROUP BY relationship_id`).Scan(&spans).Error; err != nil {
 				t.Fatal(err)
 			}
-			if len(gaps) == 0 {
+			if len(spans) == 0 {
 				t.Fatal("no health snapshots")
 			}
-			for _, g := range gaps {
+			for _, g := range spans {
 				first, _ := time.Parse(time.DateOnly, g.First)
 				want := int(now.Truncate(24*time.Hour).Sub(first).Hours()/24) + 1
 				if g.Last != now.Format(time.DateOnly) || g.Days != want {

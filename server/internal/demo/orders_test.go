@@ -73,19 +73,29 @@ func TestDemoOrdersFollowProfiles(t *testing.T) {
 // seeded at: an order to stop "shipped" once stayed in production when the demo
 // was seeded early in a UTC day, its shipping date still ahead.
 func TestDemoShowsEveryOrderStateAtAnyHour(t *testing.T) {
-	yesterday := time.Now().UTC().AddDate(0, 0, -1).Truncate(24 * time.Hour)
 	for _, at := range []time.Duration{30 * time.Minute, 23*time.Hour + 30*time.Minute} {
-		now := yesterday.Add(at)
+		now := yesterdayAt(at)
 		t.Run(now.Format("15:04"), func(t *testing.T) {
-			cfg := testutil.Config(t, testutil.DB{Name: "sqlite"})
-			cfg.SQLiteSync = "NORMAL"
-			a := testutil.OpenApp(t, cfg)
-			if _, err := demo.SeedAt(context.Background(), a, now); err != nil {
-				t.Fatal(err)
-			}
-			checkEveryOrderState(t, a)
+			checkEveryOrderState(t, seededAt(t, now))
 		})
 	}
+}
+
+// yesterdayAt is yesterday (UTC) at the given time of day.
+func yesterdayAt(timeOfDay time.Duration) time.Time {
+	return time.Now().UTC().AddDate(0, 0, -1).Truncate(24 * time.Hour).Add(timeOfDay)
+}
+
+// seededAt opens an app on a new SQLite database and seeds the demo as of now.
+func seededAt(t *testing.T, now time.Time) *app.App {
+	t.Helper()
+	cfg := testutil.Config(t, testutil.DB{Name: "sqlite"})
+	cfg.SQLiteSync = "NORMAL"
+	a := testutil.OpenApp(t, cfg)
+	if _, err := demo.SeedAt(context.Background(), a, now); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // checkEveryOrderState fails unless the demo's orders are in all seven states.
