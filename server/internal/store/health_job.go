@@ -388,8 +388,8 @@ func noteBuyerActivity(t *tx, ev event.Event) error {
 	if !ok {
 		return nil
 	}
-	return t.Exec(`UPDATE health_state SET last_buyer_at = ? WHERE relationship_id = ? AND (last_buyer_at IS NULL OR last_buyer_at < ?)`,
-		at, ev.RelationshipID, at).Error
+	return t.exec(`UPDATE health_state SET last_buyer_at = ? WHERE relationship_id = ? AND (last_buyer_at IS NULL OR last_buyer_at < ?)`,
+		at, ev.RelationshipID, at)
 }
 
 // buyerActivityAt tells whether an event means the buyer was heard from, and

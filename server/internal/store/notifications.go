@@ -95,8 +95,8 @@ func notifyHook(t *tx, ev event.Event) error {
 				continue
 			}
 		}
-		if err := t.Exec(`INSERT INTO notifications (id, user_id, relationship_id, seq, type, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			NewID(), u.ID, ev.RelationshipID, ev.Seq, ev.Type, ev.At).Error; err != nil {
+		if err := t.exec(`INSERT INTO notifications (id, user_id, relationship_id, seq, type, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			NewID(), u.ID, ev.RelationshipID, ev.Seq, ev.Type, ev.At); err != nil {
 			return fmt.Errorf("insert notification: %w", err)
 		}
 	}

@@ -74,19 +74,6 @@ func (r orderRow) order() order.Order {
 	return o
 }
 
-type idempotencyRow struct {
-	RelationshipID string
-	UserID         string
-	Key            string
-	RequestHash    string
-	Status         int
-	ResourceID     string
-	Response       string
-	CreatedAt      time.Time
-}
-
-func (idempotencyRow) TableName() string { return "idempotency_keys" }
-
 // Idempotency is a request's Idempotency-Key and the hash of what it asked for
 // (caller, endpoint and body); an empty Key makes the request not idempotent.
 type Idempotency struct {
@@ -111,8 +98,8 @@ func (s *Store) PlaceOrder(ctx context.Context, rel access.Rel, req order.PlaceR
 	var out order.Order
 	var replayed bool
 	err := s.write(ctx, "place order", func(t *tx) error {
-		var owner struct{ AccountOwnerID *string }
-		if err := t.lockRow(&owner, `SELECT account_owner_id FROM relationships WHERE id = ?`, rel.ID); err != nil {
+		var accountOwner sql.NullString
+		if err := t.lockScan(`SELECT account_owner_id FROM relationships WHERE id = ?`, []any{rel.ID}, &accountOwner); err != nil {
 			return err
 		}
 		if idem.Key != "" {
@@ -126,7 +113,7 @@ func (s *Store) PlaceOrder(ctx context.Context, rel access.Rel, req order.PlaceR
 			return priceErr
 		}
 		var err error
-		out, err = t.insertOrder(rel, priced, owner.AccountOwnerID)
+		out, err = t.insertOrder(rel, priced, accountOwner.String)
 		if err != nil || idem.Key == "" {
 			return err
 		}
@@ -163,18 +150,17 @@ func (s *Store) priceOrder(ctx context.Context, rel access.Rel, req order.PlaceR
 
 // idempotentReply returns the stored response of an earlier request with the key.
 func (t *tx) idempotentReply(rel access.Rel, idem Idempotency) (order.Order, bool, error) {
-	var rows []idempotencyRow
-	if err := t.Where("relationship_id = ? AND key = ?", rel.ID, idem.Key).Limit(1).Find(&rows).Error; err != nil {
+	var hash, response string
+	found, err := t.scanRow(`SELECT request_hash, response FROM idempotency_keys WHERE relationship_id = ? AND "key" = ?`,
+		[]any{rel.ID, idem.Key}, &hash, &response)
+	if err != nil || !found {
 		return order.Order{}, false, err
 	}
-	if len(rows) == 0 {
-		return order.Order{}, false, nil
-	}
-	if rows[0].RequestHash != idem.Hash {
+	if hash != idem.Hash {
 		return order.Order{}, false, errs.Invalid("Idempotency-Key", "was already used for a different request")
 	}
 	var o order.Order
-	if err := json.Unmarshal([]byte(rows[0].Response), &o); err != nil {
+	if err := json.Unmarshal([]byte(response), &o); err != nil {
 		return o, false, fmt.Errorf("stored idempotent response: %w", err)
 	}
 	return o, true, nil
@@ -185,29 +171,29 @@ func (t *tx) rememberReply(rel access.Rel, idem Idempotency, o order.Order) erro
 	if err != nil {
 		return err
 	}
-	return t.Exec(`INSERT INTO idempotency_keys (relationship_id, user_id, "key", request_hash, status, resource_id, response, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, rel.ID, rel.Caller.UserID, idem.Key, idem.Hash, 201, o.ID, string(body), t.s.now()).Error
+	return t.exec(`INSERT INTO idempotency_keys (relationship_id, user_id, "key", request_hash, status, resource_id, response, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, rel.ID, rel.Caller.UserID, idem.Key, idem.Hash, 201, o.ID, string(body), t.s.now())
 }
 
 // nextOrderNumber takes the relationship's next order number from its counter
 // and the seq of the order's event, in one statement under the relationship's
 // row lock: O(1), gapless, and never reused.
 func (t *tx) nextOrderNumber(relID string) (string, int64, error) {
-	var next struct{ OrdersPlaced, LastSeq int64 }
-	res := t.Raw(`UPDATE relationships SET orders_placed = orders_placed + 1, last_seq = last_seq + 1 WHERE id = ?
-		RETURNING orders_placed, last_seq`, relID).Scan(&next)
-	if res.Error != nil {
-		return "", 0, fmt.Errorf("next order number: %w", res.Error)
+	var placed, seq int64
+	found, err := t.scanRow(`UPDATE relationships SET orders_placed = orders_placed + 1, last_seq = last_seq + 1 WHERE id = ?
+		RETURNING orders_placed, last_seq`, []any{relID}, &placed, &seq)
+	if err != nil {
+		return "", 0, fmt.Errorf("next order number: %w", err)
 	}
-	if res.RowsAffected == 0 || next.LastSeq == 0 {
+	if !found || seq == 0 {
 		return "", 0, fmt.Errorf("next order number for relationship %s: %w", relID, errs.ErrNotFound)
 	}
-	return fmt.Sprintf("ORD-%06d", next.OrdersPlaced), next.LastSeq, nil
+	return fmt.Sprintf("ORD-%06d", placed), seq, nil
 }
 
 // insertOrder writes a priced placement.
 // The supplier's account owner of the relationship, if any, is notified.
-func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner *string) (order.Order, error) {
+func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner string) (order.Order, error) {
 	lines, currency, total := pl.lines, pl.currency, pl.total
 	next, seq, err := t.nextOrderNumber(rel.ID)
 	if err != nil {
@@ -226,10 +212,10 @@ func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner *string) (
 	}
 	// Plain INSERT statements: the order path is the busiest writer, and GORM's
 	// Create reflects over each struct on every call.
-	if err := t.Exec(`INSERT INTO orders (id, relationship_id, number, status, po_number, requested_date, promised_date, note,
+	if err := t.exec(`INSERT INTO orders (id, relationship_id, number, status, po_number, requested_date, promised_date, note,
 		currency, total, placed_by, reason, version, created_at, updated_at, lines, history) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', ?, ?, ?, ?, ?)`,
 		row.ID, row.RelationshipID, row.Number, row.Status, row.PONumber, row.RequestedDate, row.Note,
-		row.Currency, row.Total, row.PlacedBy, row.Version, row.CreatedAt, row.UpdatedAt, row.LinesJSON, row.HistoryJSON).Error; err != nil {
+		row.Currency, row.Total, row.PlacedBy, row.Version, row.CreatedAt, row.UpdatedAt, row.LinesJSON, row.HistoryJSON); err != nil {
 		return order.Order{}, err
 	}
 	for start := 0; start < len(lines); start += 100 {
@@ -244,12 +230,12 @@ func (t *tx) insertOrder(rel access.Rel, pl pricedOrder, accountOwner *string) (
 			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
 			args = append(args, row.ID, l.LineNo, l.ProductID, l.SKU, l.Name, l.Quantity, int64(l.UnitPrice), int64(l.LineTotal))
 		}
-		if err := t.Exec(b.String(), args...).Error; err != nil {
+		if err := t.exec(b.String(), args...); err != nil {
 			return order.Order{}, err
 		}
 	}
 	data := map[string]any{"order_id": row.ID, "number": row.Number, "to": row.Status, "total": money.Format(total, currency),
-		"currency": currency, "lines": len(lines), "notify": notifyOthers(rel.Caller.UserID, deref(accountOwner))}
+		"currency": currency, "lines": len(lines), "notify": notifyOthers(rel.Caller.UserID, accountOwner)}
 	if _, err := t.emitSeq(rel.ID, seq, rel.Caller, rel.Side, event.New(event.OrderSubmitted, "order", row.ID, data)); err != nil {
 		return order.Order{}, err
 	}

@@ -35,14 +35,14 @@ func (s *Store) moveOrder(ctx context.Context, rel access.Rel, id string, ifMatc
 		// Only the columns a move changes: assigning the others too (as GORM's
 		// Updates of the whole row did) rewrote the row's entries in all four
 		// of the table's indexes, and a move cost five times an order placed.
-		res := t.Exec(`UPDATE orders SET status = ?, promised_date = ?, reason = ?, acknowledged_at = ?, delivered_at = ?,
+		n, err := t.execRows(`UPDATE orders SET status = ?, promised_date = ?, reason = ?, acknowledged_at = ?, delivered_at = ?,
 			history = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?`,
 			row.Status, row.PromisedDate, row.Reason, row.AcknowledgedAt, row.DeliveredAt, row.HistoryJSON,
 			row.Version, row.UpdatedAt, id, prev)
-		if res.Error != nil {
-			return res.Error
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
+		if n == 0 {
 			return errs.ErrStale
 		}
 		return nil

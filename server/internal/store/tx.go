@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -64,11 +66,11 @@ func (s *Store) readCtx(ctx context.Context) context.Context {
 // delivered to listeners only if the transaction commits.
 func (t *tx) emit(relID string, actor access.Caller, actorSide access.Side, ev event.Event) (event.Event, error) {
 	var seq int64
-	res := t.Raw(`UPDATE relationships SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`, relID).Scan(&seq)
-	if res.Error != nil {
-		return ev, fmt.Errorf("next seq: %w", res.Error)
+	found, err := t.scanRow(`UPDATE relationships SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`, []any{relID}, &seq)
+	if err != nil {
+		return ev, fmt.Errorf("next seq: %w", err)
 	}
-	if res.RowsAffected == 0 || seq == 0 {
+	if !found || seq == 0 {
 		return ev, fmt.Errorf("next seq for relationship %s: %w", relID, errs.ErrNotFound)
 	}
 	return t.emitSeq(relID, seq, actor, actorSide, ev)
@@ -88,9 +90,9 @@ func (t *tx) emitSeq(relID string, seq int64, actor access.Caller, actorSide acc
 		ev.Data = []byte(`{}`)
 	}
 	// A plain INSERT: every write emits, and GORM's Create reflects over the struct each time.
-	if err := t.Exec(`INSERT INTO events (relationship_id, seq, type, subject_type, subject_id, actor_id, actor_side, at, data, plan_scope)
+	if err := t.exec(`INSERT INTO events (relationship_id, seq, type, subject_type, subject_id, actor_id, actor_side, at, data, plan_scope)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, relID, seq, ev.Type, ev.SubjectType, ev.SubjectID, ev.ActorID, ev.ActorSide,
-		ev.At, string(ev.Data), ev.PlanScope).Error; err != nil {
+		ev.At, string(ev.Data), ev.PlanScope); err != nil {
 		return ev, fmt.Errorf("append event: %w", err)
 	}
 	if t.s.dialect == Postgres {
@@ -126,6 +128,66 @@ func checkVersion(ifMatch, current int64) error {
 		return fmt.Errorf("version %d is not the current version %d: %w", ifMatch, current, errs.ErrStale)
 	}
 	return nil
+}
+
+// exec runs one statement of the write. On SQLite it goes straight to the
+// connection's prepared statements: GORM's Exec builds the statement's text
+// and converts its arguments again on every call, and the busiest writes
+// (placing an order) run about ten statements each. On PostgreSQL it goes
+// through GORM, which turns the ? placeholders into $1, $2, ….
+func (t *tx) exec(query string, args ...any) error {
+	_, err := t.execRows(query, args...)
+	return err
+}
+
+// execRows is exec, and tells how many rows the statement changed.
+func (t *tx) execRows(query string, args ...any) (int64, error) {
+	if t.s.dialect != SQLite {
+		res := t.Exec(query, args...)
+		return res.RowsAffected, res.Error
+	}
+	res, err := t.Statement.ConnPool.ExecContext(t.Statement.Context, query, args...)
+	if err != nil {
+		return 0, t.translate(err)
+	}
+	return res.RowsAffected()
+}
+
+// scanRow runs a query of the write (or a statement with RETURNING) and scans
+// its first row into dest; false when it returns no row. See exec.
+func (t *tx) scanRow(query string, args []any, dest ...any) (bool, error) {
+	var row *sql.Row
+	if t.s.dialect == SQLite {
+		row = t.Statement.ConnPool.QueryRowContext(t.Statement.Context, query, args...)
+	} else {
+		row = t.Raw(query, args...).Row()
+	}
+	err := row.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, t.translate(err)
+}
+
+// translate turns a driver error into GORM's (a unique key's violation into
+// gorm.ErrDuplicatedKey), as GORM does for its own statements.
+func (t *tx) translate(err error) error {
+	if tr, ok := t.Dialector.(gorm.ErrorTranslator); ok && err != nil {
+		return tr.Translate(err)
+	}
+	return err
+}
+
+// lockScan reads one row for update into dest, like lockRow, through scanRow.
+func (t *tx) lockScan(query string, args []any, dest ...any) error {
+	if t.s.dialect == Postgres {
+		query += " FOR UPDATE"
+	}
+	found, err := t.scanRow(query, args, dest...)
+	if err == nil && !found {
+		err = errs.ErrNotFound
+	}
+	return err
 }
 
 // lockRow reads one row for update: FOR UPDATE on PostgreSQL; on SQLite the
