@@ -234,13 +234,13 @@ func (c *committer) commit(batch []*writeJob) {
 				continue
 			}
 			ran++
-			if err := db.Exec("SAVEPOINT w").Error; err != nil {
+			if err := c.exec("SAVEPOINT w"); err != nil {
 				return err
 			}
 			t := &tx{DB: db.WithContext(context.WithoutCancel(j.ctx)), s: c.s}
 			if err := c.s.runJob(j, t); err != nil {
 				j.err = err
-				if rerr := db.Exec("ROLLBACK TO SAVEPOINT w").Error; rerr != nil {
+				if rerr := c.exec("ROLLBACK TO SAVEPOINT w"); rerr != nil {
 					// SQLite rolled the whole transaction back (disk full, I/O
 					// error): every write of the batch is lost with it.
 					return fmt.Errorf("%w (rolling back: %v)", err, rerr)
@@ -248,7 +248,7 @@ func (c *committer) commit(batch []*writeJob) {
 			} else {
 				j.events = t.events
 			}
-			if err := db.Exec("RELEASE SAVEPOINT w").Error; err != nil {
+			if err := c.exec("RELEASE SAVEPOINT w"); err != nil {
 				return err
 			}
 		}
@@ -277,18 +277,25 @@ func (c *committer) commit(batch []*writeJob) {
 // inTransaction runs fn between BEGIN IMMEDIATE and COMMIT on the committer's
 // connection, and rolls back when fn or the commit fails.
 func (c *committer) inTransaction(fn func(db *gorm.DB) error) error {
-	if err := c.db.Exec("BEGIN IMMEDIATE").Error; err != nil {
+	if err := c.exec("BEGIN IMMEDIATE"); err != nil {
 		return err
 	}
 	err := fn(c.db)
 	if err == nil {
-		err = c.db.Exec("COMMIT").Error
+		err = c.exec("COMMIT")
 	}
 	if err != nil {
 		// After some errors SQLite has already rolled back; then this one fails
 		// with "no transaction is active", which changes nothing.
-		c.db.Exec("ROLLBACK")
+		c.exec("ROLLBACK")
 	}
+	return err
+}
+
+// exec runs one of the committer's own statements (BEGIN, SAVEPOINT, COMMIT…)
+// on its prepared statements, without GORM's statement builder (see tx.exec).
+func (c *committer) exec(stmt string) error {
+	_, err := c.db.Statement.ConnPool.ExecContext(context.Background(), stmt)
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -111,16 +112,17 @@ func (t *tx) notifyCandidates(supplierOrg, buyerOrg string, ev event.Event, noti
 	args := []any{true, supplierOrg, buyerOrg, ev.ActorID}
 	switch {
 	case ev.Type == event.HealthAlert && len(notify) > 0:
-		q += ` AND (org_id = ? OR id IN ?)`
-		args = append(args, supplierOrg, notify)
+		q += ` AND (org_id = ? OR id IN (` + placeholders(len(notify)) + `))`
+		args = append(args, supplierOrg)
+		args = appendStrings(args, notify)
 	case ev.Type == event.HealthAlert:
 		q += ` AND org_id = ?`
 		args = append(args, supplierOrg)
 	default:
-		q += ` AND id IN ?`
-		args = append(args, notify)
+		q += ` AND id IN (` + placeholders(len(notify)) + `)`
+		args = appendStrings(args, notify)
 	}
-	rows, err := t.Raw(q+` ORDER BY id`, args...).Rows()
+	rows, err := t.query(q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("notification recipients: %w", err)
 	}
@@ -137,6 +139,19 @@ func (t *tx) notifyCandidates(supplierOrg, buyerOrg string, ev event.Event, noti
 		return nil, fmt.Errorf("notification recipients: %w", err)
 	}
 	return users, nil
+}
+
+// placeholders returns n comma-separated ? placeholders (n > 0).
+func placeholders(n int) string {
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// appendStrings appends each of ss to args.
+func appendStrings(args []any, ss []string) []any {
+	for _, s := range ss {
+		args = append(args, s)
+	}
+	return args
 }
 
 // canReadPlan applies readablePlans inside the transaction.

@@ -153,6 +153,16 @@ func (t *tx) execRows(query string, args ...any) (int64, error) {
 	return res.RowsAffected()
 }
 
+// query runs a query of the write; see exec. Its text must spell out every
+// placeholder (no GORM "IN ?" expansion of a slice).
+func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	if t.s.dialect != SQLite {
+		return t.Raw(query, args...).Rows()
+	}
+	rows, err := t.Statement.ConnPool.QueryContext(t.Statement.Context, query, args...)
+	return rows, t.translate(err)
+}
+
 // scanRow runs a query of the write (or a statement with RETURNING) and scans
 // its first row into dest; false when it returns no row. See exec.
 func (t *tx) scanRow(query string, args []any, dest ...any) (bool, error) {
