@@ -50,6 +50,11 @@ type orderRow struct {
 
 func (orderRow) TableName() string { return "orders" }
 
+// orderColumns are an order row's columns up to delivered_at, in table order:
+// the columns of scanFields.
+const orderColumns = `id, relationship_id, number, status, po_number, requested_date, promised_date, note, currency, total,
+	placed_by, reason, version, created_at, updated_at, acknowledged_at, delivered_at`
+
 // scanFields are the scan targets of an order row's columns up to
 // delivered_at, in table order (orderSQL and ListOrders select them first).
 func (r *orderRow) scanFields() []any {
@@ -524,8 +529,7 @@ func scanOrderWithPromise(rows *sql.Rows) (order.Order, error) {
 // rows scanned by hand (GORM's reflective scan was a sixth of a list's CPU).
 func (s *Store) ListOrders(ctx context.Context, rel access.Rel, f order.Filter, p Page) ([]order.Order, string, error) {
 	var q strings.Builder
-	q.WriteString(`SELECT id, relationship_id, number, status, po_number, requested_date, promised_date, note, currency, total,
-	placed_by, reason, version, created_at, updated_at, acknowledged_at, delivered_at, lines
+	q.WriteString(`SELECT ` + orderColumns + `, lines
 FROM orders WHERE relationship_id = ?`)
 	args := []any{rel.ID}
 	if f.Status != "" {

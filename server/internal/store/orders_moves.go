@@ -17,7 +17,8 @@ import (
 func (s *Store) moveOrder(ctx context.Context, rel access.Rel, id string, ifMatch int64, op string, change func(t *tx, row *orderRow) error) (order.Order, error) {
 	err := s.write(ctx, op, func(t *tx) error {
 		var row orderRow
-		if err := t.lockRow(&row, `SELECT * FROM orders WHERE id = ? AND relationship_id = ?`, id, rel.ID); err != nil {
+		if err := t.lockScan(`SELECT `+orderColumns+`, lines, history FROM orders WHERE id = ? AND relationship_id = ?`,
+			[]any{id, rel.ID}, append(row.scanFields(), &row.LinesJSON, &row.HistoryJSON)...); err != nil {
 			return fmt.Errorf("order %s: %w", id, err)
 		}
 		if err := checkVersion(ifMatch, row.Version); err != nil {
