@@ -745,7 +745,11 @@ func (g *gen) finish(ctx context.Context) error {
 	return nil
 }
 
-// copyFile copies a cached dataset into a run's data folder.
+// copyFile copies a cached dataset into a run's data folder and syncs the
+// copy. Unsynced, its gigabytes stay dirty in the page cache until the kernel
+// writes them back (dirty_expire_centisecs, 30 s by default), and that burst
+// lands in whichever phase runs then: it used to fall on the ceiling's durable
+// insert, whose every fsync waited behind it.
 func copyFile(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
@@ -757,6 +761,10 @@ func copyFile(from, to string) error {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
 		out.Close()
 		return err
 	}

@@ -138,7 +138,7 @@ func (h *harness) prepare(ctx context.Context, cached string) (err error) {
 	if err := copyFile(cached, h.dbPath); err != nil {
 		return err
 	}
-	h.logf("copied the dataset in %s", time.Since(t0).Round(time.Millisecond))
+	h.logf("copied and synced the dataset in %s", time.Since(t0).Round(time.Millisecond))
 	return nil
 }
 
