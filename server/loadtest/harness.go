@@ -46,6 +46,7 @@ type harness struct {
 	acked        chan orderRef
 	features     map[string]bool // endpoints the portal under test offers
 	profiles     int             // CPU profiles written (-pprof)
+	roundsNote   string          // placement's share of the ceiling over -rounds
 }
 
 type orderRef struct {
@@ -147,7 +148,10 @@ func (h *harness) measure(ctx context.Context) error {
 	if err := h.measureCeiling(ctx); err != nil {
 		return err
 	}
-	return h.measurePortal(ctx)
+	if err := h.measurePortal(ctx); err != nil {
+		return err
+	}
+	return h.placeRounds(ctx)
 }
 
 func (h *harness) startCeiling(ctx context.Context) error {

@@ -49,6 +49,9 @@ func (h *harness) table() string {
 			r.Name, r.Mode, thr, fmtDur(r.Pct(50)), fmtDur(r.Pct(95)), fmtDur(r.Pct(99)), r.Errors, ceil, ratio, float64(r.PeakRSSKB)/1024,
 			fmtDur(r.CPUPerOp()), strings.ReplaceAll(note, "|", "/"))
 	}
+	if h.roundsNote != "" {
+		b.WriteString("\n" + h.roundsNote + "\n")
+	}
 	b.WriteString("\nThe load generator shares the machine's cores with the server; absolute figures are noisy, ratios to the ceiling of the same run are the result.\n")
 	return b.String()
 }
