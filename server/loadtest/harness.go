@@ -409,16 +409,23 @@ func (h *harness) portalPlace(ctx context.Context) {
 		return
 	}
 	stopProf := h.profile("place")
+	r := h.measurePlacement(ctx, "place order (3 lines, idempotency key)")
+	stopProf()
+	r.Ceiling = h.ceilWrite
+	h.record(r, h.portal)
+}
+
+// measurePlacement places orders on the running portal in a closed loop and
+// notes how many its committer wrote per commit.
+func (h *harness) measurePlacement(ctx context.Context, name string) *Result {
 	w0, c0 := h.groupCommits(ctx)
 	r := h.on(h.portal, func() *Result {
-		return closedLoop(ctx, "place order (3 lines, idempotency key)", h.o.conc, h.o.duration, h.placeOrder)
+		return closedLoop(ctx, name, h.o.conc, h.o.duration, h.placeOrder)
 	})
-	stopProf()
 	if w1, c1 := h.groupCommits(ctx); c1 > c0 {
 		r.Note = fmt.Sprintf("group commit: %.0f writes in %.0f commits (%.1f per fsync)", w1-w0, c1-c0, (w1-w0)/(c1-c0))
 	}
-	r.Ceiling = h.ceilWrite
-	h.record(r, h.portal)
+	return r
 }
 
 func (h *harness) portalMixed(ctx context.Context) {

@@ -74,14 +74,7 @@ func (h *harness) placeRound(ctx context.Context, round int) (*Result, error) {
 		return nil, err
 	}
 	defer h.portal.stop()
-	w0, c0 := h.groupCommits(ctx)
-	r := h.on(h.portal, func() *Result {
-		return closedLoop(ctx, fmt.Sprintf("place order (3 lines, idempotency key) (round %d)", round), h.o.conc, h.o.duration, h.placeOrder)
-	})
-	if w1, c1 := h.groupCommits(ctx); c1 > c0 {
-		r.Note = fmt.Sprintf("group commit: %.0f writes in %.0f commits (%.1f per fsync)", w1-w0, c1-c0, (w1-w0)/(c1-c0))
-	}
-	return r, nil
+	return h.measurePlacement(ctx, fmt.Sprintf("place order (3 lines, idempotency key) (round %d)", round)), nil
 }
 
 // lastPlacement is the first pass's placement result, if it ran.
