@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net"
 	"net/http"
@@ -74,20 +75,47 @@ func openCeilingDB(path, syncMode string) (w, r *gorm.DB, err error) {
 
 // serveCeiling runs the bare server until SIGTERM (the harness's child mode).
 func serveCeiling(addr, dbPath, secret, syncMode string) error {
-	w, r, err := openCeilingDB(dbPath, syncMode)
+	h, err := ceilingHandler(dbPath, secret, syncMode)
 	if err != nil {
 		return err
+	}
+	return serveUntilSignal(addr, h)
+}
+
+// ceilingHandler opens the database at dbPath and returns the bare server's routes.
+func ceilingHandler(dbPath, secret, syncMode string) (http.Handler, error) {
+	w, r, err := openCeilingDB(dbPath, syncMode)
+	if err != nil {
+		return nil, err
 	}
 	parser := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(auth.Issuer), jwt.WithAudience(auth.Audience), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(5*time.Second))
 	key := []byte(secret)
-	check := func(c *gin.Context) {
+	parse := func(c *gin.Context) (*auth.Claims, bool) {
 		tok, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 		var claims auth.Claims
 		if _, err := parser.ParseWithClaims(tok, &claims, func(*jwt.Token) (any, error) { return key, nil }); err != nil {
 			c.AbortWithStatus(http.StatusUnauthorized)
+			return nil, false
+		}
+		return &claims, true
+	}
+	check := func(c *gin.Context) { parse(c) }
+	// checkClaims also hands the claims on (the bare placement needs the user).
+	checkClaims := func(c *gin.Context) {
+		if claims, ok := parse(c); ok {
+			c.Set("claims", claims)
 		}
 	}
+	gw, err := openGroupWriter(dbPath, syncMode)
+	if err != nil {
+		return nil, err
+	}
+	rdb, err := r.DB()
+	if err != nil {
+		return nil, err
+	}
+	bare := &barePlacer{w: gw, prices: rdb, byN: map[int]*sql.Stmt{}}
 	h := newCeilingHub()
 	gin.SetMode(gin.ReleaseMode)
 	g := gin.New()
@@ -124,6 +152,8 @@ func serveCeiling(addr, dbPath, secret, syncMode string) error {
 		h.broadcast(row)
 		c.JSON(http.StatusCreated, row)
 	})
+	g.POST("/rows/group", check, gw.groupRows)
+	g.POST("/relationships/:rel/orders", checkClaims, bare.place)
 	g.GET("/ws", h.serve)
 	// The floor: a constant answer from net/http alone (no Gin, no JWT, no
 	// database), for what the machine and the load generator cost by themselves.
@@ -133,7 +163,7 @@ func serveCeiling(addr, dbPath, secret, syncMode string) error {
 		w.Write([]byte(`{"ok":true}`))
 	})
 	mux.Handle("/", g)
-	return serveUntilSignal(addr, mux)
+	return mux, nil
 }
 
 func serveUntilSignal(addr string, h http.Handler) error {

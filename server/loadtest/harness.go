@@ -40,6 +40,7 @@ type harness struct {
 	ceilRead     *Result
 	ceilReadHalf *Result // the ceiling's read at a constant half of its throughput
 	ceilWrite    *Result
+	ceilBare     *Result // the bare stack's group-committed placement (ceiling_group.go)
 	ceilWS       *Result
 	ceilCold     time.Duration
 	submitted    chan orderRef
@@ -203,6 +204,9 @@ func (h *harness) measureCeiling(ctx context.Context) error {
 			return closedLoop(ctx, "ceiling: JWT + single-row insert", h.o.conc, h.o.duration, h.ceilingInsert)
 		})
 		h.record(h.ceilWrite, h.ceiling)
+	}
+	if w["place"] {
+		h.groupReferences(ctx, h.ceilWrite, "")
 	}
 	if w["ws"] {
 		h.ceilWS = h.on(h.ceiling, func() *Result { return h.ceilingFanout(ctx) })
@@ -412,7 +416,41 @@ func (h *harness) portalPlace(ctx context.Context) {
 	r := h.measurePlacement(ctx, "place order (3 lines, idempotency key)")
 	stopProf()
 	r.Ceiling = h.ceilWrite
+	r.Note = bareNote(r, h.ceilBare)
 	h.record(r, h.portal)
+}
+
+// groupReferences measures the bare stack's group commit on the ceiling:
+// its single-row insert, then the placement's rows (ceiling_group.go), each
+// against insert, the ceiling's own durable insert measured just before.
+// It returns the bare placement.
+func (h *harness) groupReferences(ctx context.Context, insert *Result, suffix string) *Result {
+	g := h.on(h.ceiling, func() *Result {
+		return closedLoop(ctx, "ceiling: single-row insert, group-committed"+suffix, h.o.conc, h.o.duration, h.ceilingGroupInsert)
+	})
+	g.Ceiling = insert
+	h.record(g, h.ceiling)
+	b := h.on(h.ceiling, func() *Result {
+		return closedLoop(ctx, "bare stack: the placement's rows, group-committed"+suffix, h.o.conc, h.o.duration, h.barePlace)
+	})
+	b.Ceiling = insert
+	h.record(b, h.ceiling)
+	if suffix == "" {
+		h.ceilBare = b
+	}
+	return b
+}
+
+// bareNote adds placement's share of the bare stack's placement to its note.
+func bareNote(r, bare *Result) string {
+	if bare == nil || bare.Throughput() == 0 {
+		return r.Note
+	}
+	note := fmt.Sprintf("%.0f%% of the bare stack's placement", 100*r.Throughput()/bare.Throughput())
+	if r.Note == "" {
+		return note
+	}
+	return r.Note + "; " + note
 }
 
 // measurePlacement places orders on the running portal in a closed loop and

@@ -15,26 +15,39 @@ import (
 // minutes: one pass's ratio is then partly the machine's drift. Adjacent pairs
 // each give a ratio of their own; the table gets every pair and their median.
 // Both servers run alone, one after the other, on the run's database, as in
-// the first pass; the portal's start-up jobs of the day are done by then.
+// the first pass; the portal's start-up jobs of the day are done by then. Each
+// round's ceiling also measures the bare stack's group-committed placement
+// (ceiling_group.go), so the table gets that reference's rounds too.
 func (h *harness) placeRounds(ctx context.Context) error {
 	if h.o.rounds < 2 || !h.o.workloads["place"] || !h.features["orders"] {
 		return nil
 	}
-	ratios := []float64{}
-	if r := h.lastPlacement(); r != nil && r.Ceiling != nil && r.Ceiling.Throughput() > 0 {
-		ratios = append(ratios, r.Throughput()/r.Ceiling.Throughput())
+	var toCeiling, bareToCeiling, toBare []float64
+	add := func(r, bare, insert *Result) {
+		if insert.Throughput() > 0 {
+			toCeiling = append(toCeiling, r.Throughput()/insert.Throughput())
+			if bare != nil {
+				bareToCeiling = append(bareToCeiling, bare.Throughput()/insert.Throughput())
+			}
+		}
+		if bare != nil && bare.Throughput() > 0 {
+			toBare = append(toBare, r.Throughput()/bare.Throughput())
+		}
+	}
+	if r := h.lastPlacement(); r != nil && r.Ceiling != nil {
+		add(r, h.ceilBare, r.Ceiling)
 	}
 	for round := 2; round <= h.o.rounds && ctx.Err() == nil; round++ {
 		// Alternate which server goes first (the first pass ran the ceiling
 		// first), so that a steady drift of the machine favours neither.
-		var cw, r *Result
+		var cw, bare, r *Result
 		var err error
 		if round%2 == 0 {
 			if r, err = h.placeRound(ctx, round); err == nil {
-				cw, err = h.insertRound(ctx, round)
+				cw, bare, err = h.insertRound(ctx, round)
 			}
 		} else {
-			if cw, err = h.insertRound(ctx, round); err == nil {
+			if cw, bare, err = h.insertRound(ctx, round); err == nil {
 				r, err = h.placeRound(ctx, round)
 			}
 		}
@@ -42,29 +55,35 @@ func (h *harness) placeRounds(ctx context.Context) error {
 			return err
 		}
 		r.Ceiling = cw
-		h.record(cw, h.ceiling)
+		r.Note = bareNote(r, bare)
 		h.record(r, h.portal)
-		if cw.Throughput() > 0 {
-			ratios = append(ratios, r.Throughput()/cw.Throughput())
-		}
+		add(r, bare, cw)
 	}
-	h.roundsNote = roundsSummary(ratios)
+	h.roundsNote = strings.Join(slices.DeleteFunc([]string{
+		roundsSummary("Placement against the ceiling's durable insert", toCeiling),
+		roundsSummary("The bare stack's group-committed placement against the ceiling's durable insert", bareToCeiling),
+		roundsSummary("Placement against the bare stack's placement", toBare),
+	}, func(s string) bool { return s == "" }), "\n")
 	h.logf("%s", h.roundsNote)
 	return ctx.Err()
 }
 
 // insertRound starts a ceiling on the run's database, measures its durable
-// insert and stops it.
-func (h *harness) insertRound(ctx context.Context, round int) (*Result, error) {
+// insert, then the bare stack's group commit (its placement is returned), and
+// stops it.
+func (h *harness) insertRound(ctx context.Context, round int) (insert, bare *Result, err error) {
 	ceiling, _, err := h.startCeilingOn(ctx, fmt.Sprintf("ceiling-%d", round), h.dbPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer ceiling.stop()
 	h.ceiling = ceiling
-	return h.on(ceiling, func() *Result {
-		return closedLoop(ctx, fmt.Sprintf("ceiling: JWT + single-row insert (round %d)", round), h.o.conc, h.o.duration, h.ceilingInsert)
-	}), nil
+	suffix := fmt.Sprintf(" (round %d)", round)
+	insert = h.on(ceiling, func() *Result {
+		return closedLoop(ctx, "ceiling: JWT + single-row insert"+suffix, h.o.conc, h.o.duration, h.ceilingInsert)
+	})
+	h.record(insert, ceiling)
+	return insert, h.groupReferences(ctx, insert, suffix), nil
 }
 
 // placeRound starts the portal on the run's database, measures its order
@@ -87,9 +106,8 @@ func (h *harness) lastPlacement() *Result {
 	return nil
 }
 
-// roundsSummary states each round's placement share of its ceiling's insert
-// and their median.
-func roundsSummary(ratios []float64) string {
+// roundsSummary states each round's ratio (what it is) and their median.
+func roundsSummary(what string, ratios []float64) string {
 	if len(ratios) == 0 {
 		return ""
 	}
@@ -107,5 +125,5 @@ func roundsSummary(ratios []float64) string {
 	if len(ratios) == 1 {
 		rounds = "round"
 	}
-	return fmt.Sprintf("Placement against the ceiling's durable insert, %d %s: %s; median %.0f%%.", len(ratios), rounds, strings.Join(parts, ", "), 100*median)
+	return fmt.Sprintf("%s, %d %s: %s; median %.0f%%.", what, len(ratios), rounds, strings.Join(parts, ", "), 100*median)
 }

@@ -12,7 +12,7 @@ func TestRoundsSummaryGivesEachRatioAndTheirMedian(t *testing.T) {
 		{[]float64{0.9, 1.18}, "Placement against the ceiling's durable insert, 2 rounds: 90%, 118%; median 104%."},
 		{[]float64{1.2, 0.75, 0.97}, "Placement against the ceiling's durable insert, 3 rounds: 120%, 75%, 97%; median 97%."},
 	} {
-		if got := roundsSummary(tc.ratios); got != tc.want {
+		if got := roundsSummary("Placement against the ceiling's durable insert", tc.ratios); got != tc.want {
 			t.Errorf("roundsSummary(%v) = %q, want %q", tc.ratios, got, tc.want)
 		}
 	}

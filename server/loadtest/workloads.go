@@ -38,6 +38,21 @@ func (h *harness) ceilingInsertRel(ctx context.Context, c *child, r int) error {
 	return call(ctx, "POST", c.base+"/rows", h.buyer[r], body, 201, nil, nil)
 }
 
+// ceilingGroupInsert is the ceiling's single-row insert, group-committed.
+func (h *harness) ceilingGroupInsert(ctx context.Context, _ int) error {
+	r := rand.IntN(len(h.man.Rels))
+	body := `{"relationship_id":"` + h.man.Rels[r].ID + `","body":"PO-` + newRunID() + `"}`
+	return call(ctx, "POST", h.ceiling.base+"/rows/group", h.buyer[r], body, 201, nil, nil)
+}
+
+// barePlace places the portal's placement (same body, same key) on the bare
+// stack's group-committed placement.
+func (h *harness) barePlace(ctx context.Context, _ int) error {
+	r := rand.IntN(len(h.man.Rels))
+	return call(ctx, "POST", h.ceiling.base+"/relationships/"+h.man.Rels[r].ID+"/orders", h.buyer[r], h.placementBody(r), 201,
+		map[string]string{"Idempotency-Key": newRunID()}, nil)
+}
+
 func (h *harness) relBase(r int) string {
 	return h.portal.base + "/api/v1/relationships/" + h.man.Rels[r].ID
 }
@@ -68,10 +83,14 @@ func (h *harness) placeOrderRel(ctx context.Context, r int) error {
 
 // placeOrderRelOut is placeOrderRel keeping the response body in out.
 func (h *harness) placeOrderRelOut(ctx context.Context, r int, out *[]byte) error {
+	return call(ctx, "POST", h.relBase(r)+"/orders", h.buyer[r], h.placementBody(r), 201, map[string]string{"Idempotency-Key": newRunID()}, out)
+}
+
+// placementBody is a 3-line order of relationship r's products.
+func (h *harness) placementBody(r int) string {
 	ps := h.man.Rels[r].Products
-	body := fmt.Sprintf(`{"po_number":"LT-%s","requested_date":%q,"note":"load test","lines":[{"product_id":%q,"quantity":%d},{"product_id":%q,"quantity":%d},{"product_id":%q,"quantity":%d}]}`,
+	return fmt.Sprintf(`{"po_number":"LT-%s","requested_date":%q,"note":"load test","lines":[{"product_id":%q,"quantity":%d},{"product_id":%q,"quantity":%d},{"product_id":%q,"quantity":%d}]}`,
 		newRunID()[:10], time.Now().AddDate(0, 0, 30).Format("2006-01-02"), ps[0], 1+rand.IntN(9), ps[1], 1+rand.IntN(9), ps[2], 1+rand.IntN(9))
-	return call(ctx, "POST", h.relBase(r)+"/orders", h.buyer[r], body, 201, map[string]string{"Idempotency-Key": newRunID()}, out)
 }
 
 // changeState acknowledges a submitted order (supplier) or moves an
