@@ -16,6 +16,8 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/rapport/rapport/server/internal/auth"
+	"github.com/rapport/rapport/server/internal/domain/money"
+	"github.com/rapport/rapport/server/internal/domain/order"
 	"github.com/rapport/rapport/server/internal/store"
 )
 
@@ -107,10 +109,10 @@ func (t *groupTx) queryRow(query string, args []any, dest ...any) (bool, error) 
 }
 
 const (
-	groupMaxBatch       = 64
-	groupCheckpointGap  = 100 * time.Millisecond
-	groupRestartFrames  = 4096
-	groupCeilingBacklog = 4 * groupMaxBatch
+	groupMaxBatch      = 64
+	groupCheckpointGap = 100 * time.Millisecond
+	groupRestartFrames = 4096
+	groupBacklog       = 4 * groupMaxBatch
 )
 
 // openGroupWriter opens a writer connection of its own on path (the store's
@@ -140,7 +142,7 @@ func openGroupWriter(path, syncMode string) (*groupWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &groupWriter{db: db, conn: conn, ckpt: ckpt, dbFile: dbFile, queue: make(chan *groupJob, groupCeilingBacklog),
+	w := &groupWriter{db: db, conn: conn, ckpt: ckpt, dbFile: dbFile, queue: make(chan *groupJob, groupBacklog),
 		stmts: map[string]*sql.Stmt{}, kick: make(chan struct{}, 1), resetW: make(chan struct{}, 1)}
 	go w.run()
 	go w.checkpoints()
@@ -279,30 +281,20 @@ func (w *groupWriter) groupRows(c *gin.Context) {
 	c.JSON(http.StatusCreated, row)
 }
 
-// bareLine and bareOrder are the bare placement's answer.
-type bareLine struct {
-	LineNo    int    `json:"line_no"`
-	ProductID string `json:"product_id"`
-	SKU       string `json:"sku"`
-	Name      string `json:"name"`
-	Quantity  int64  `json:"quantity"`
-	UnitPrice int64  `json:"unit_price"`
-	LineTotal int64  `json:"line_total"`
-}
-
+// bareOrder is the bare placement's answer.
 type bareOrder struct {
-	ID             string     `json:"id"`
-	RelationshipID string     `json:"relationship_id"`
-	Number         string     `json:"number"`
-	Status         string     `json:"status"`
-	PONumber       string     `json:"po_number"`
-	RequestedDate  string     `json:"requested_date"`
-	Note           string     `json:"note"`
-	Currency       string     `json:"currency"`
-	Total          int64      `json:"total"`
-	PlacedBy       string     `json:"placed_by"`
-	CreatedAt      time.Time  `json:"created_at"`
-	Lines          []bareLine `json:"lines"`
+	ID             string       `json:"id"`
+	RelationshipID string       `json:"relationship_id"`
+	Number         string       `json:"number"`
+	Status         string       `json:"status"`
+	PONumber       string       `json:"po_number"`
+	RequestedDate  string       `json:"requested_date"`
+	Note           string       `json:"note"`
+	Currency       string       `json:"currency"`
+	Total          money.Amount `json:"total"`
+	PlacedBy       string       `json:"placed_by"`
+	CreatedAt      time.Time    `json:"created_at"`
+	Lines          []order.Line `json:"lines"`
 }
 
 // barePlacer serves the bare placement.
@@ -385,9 +377,10 @@ func (p *barePlacer) place(c *gin.Context) {
 			return
 		}
 		o.Currency = pr.currency
-		o.Lines = append(o.Lines, bareLine{LineNo: i + 1, ProductID: l.ProductID, SKU: pr.sku, Name: pr.name,
-			Quantity: l.Quantity, UnitPrice: pr.price, LineTotal: pr.price * l.Quantity})
-		o.Total += pr.price * l.Quantity
+		total := money.Amount(pr.price * l.Quantity)
+		o.Lines = append(o.Lines, order.Line{LineNo: i + 1, ProductID: l.ProductID, SKU: pr.sku, Name: pr.name,
+			Quantity: l.Quantity, UnitPrice: money.Amount(pr.price), LineTotal: total})
+		o.Total += total
 	}
 	var body []byte
 	replayed := false
@@ -427,22 +420,27 @@ func (p *barePlacer) insert(t *groupTx, o *bareOrder, key string, body *[]byte) 
 		return err
 	}
 	o.Number = fmt.Sprintf("ORD-%06d", placed)
-	lines, err := json.Marshal(o.Lines)
+	// The order row's lines and history in the store's own form, so the
+	// portal reads these orders as its own (the bare stack writes into the run's database).
+	lines, err := store.EncodeLines(o.Lines)
 	if err != nil {
 		return err
 	}
-	history := fmt.Sprintf(`[{"n":1,"st":"submitted","a":%q,"at":%q}]`, o.PlacedBy, o.CreatedAt.Format(time.RFC3339Nano))
+	history, err := store.EncodeHistory([]order.HistoryItem{{Seq: 1, Status: order.Submitted, ActorID: o.PlacedBy, At: o.CreatedAt}})
+	if err != nil {
+		return err
+	}
 	if err := t.exec(`INSERT INTO orders (id, relationship_id, number, status, po_number, requested_date, promised_date, note,
 		currency, total, placed_by, reason, version, created_at, updated_at, lines, history) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, '', 1, ?, ?, ?, ?)`,
-		o.ID, o.RelationshipID, o.Number, o.Status, o.PONumber, o.RequestedDate, o.Note, o.Currency, o.Total, o.PlacedBy,
-		o.CreatedAt, o.CreatedAt, string(lines), history); err != nil {
+		o.ID, o.RelationshipID, o.Number, o.Status, o.PONumber, o.RequestedDate, o.Note, o.Currency, int64(o.Total), o.PlacedBy,
+		o.CreatedAt, o.CreatedAt, lines, history); err != nil {
 		return err
 	}
 	q := `INSERT INTO order_lines (order_id, line_no, product_id, sku, name, quantity, unit_price, line_total) VALUES ` +
 		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", len(o.Lines)), ", ")
 	args := make([]any, 0, 8*len(o.Lines))
 	for _, l := range o.Lines {
-		args = append(args, o.ID, l.LineNo, l.ProductID, l.SKU, l.Name, l.Quantity, l.UnitPrice, l.LineTotal)
+		args = append(args, o.ID, l.LineNo, l.ProductID, l.SKU, l.Name, l.Quantity, int64(l.UnitPrice), int64(l.LineTotal))
 	}
 	if err := t.exec(q, args...); err != nil {
 		return err
@@ -452,7 +450,7 @@ func (p *barePlacer) insert(t *groupTx, o *bareOrder, key string, body *[]byte) 
 		notify = fmt.Sprintf("[%q]", owner.String)
 	}
 	data := fmt.Sprintf(`{"order_id":%q,"number":%q,"to":"submitted","total":%d,"currency":%q,"lines":%d,"notify":%s}`,
-		o.ID, o.Number, o.Total, o.Currency, len(o.Lines), notify)
+		o.ID, o.Number, int64(o.Total), o.Currency, len(o.Lines), notify)
 	if err := t.exec(`INSERT INTO events (relationship_id, seq, type, subject_type, subject_id, actor_id, actor_side, at, data, plan_scope)
 		VALUES (?, ?, 'order.submitted', 'order', ?, ?, 'buyer', ?, ?, '')`, o.RelationshipID, seq, o.ID, o.PlacedBy, o.CreatedAt, data); err != nil {
 		return err

@@ -17,6 +17,8 @@ import (
 
 	"github.com/rapport/rapport/server/internal/auth"
 	"github.com/rapport/rapport/server/internal/domain/access"
+	"github.com/rapport/rapport/server/internal/domain/money"
+	"github.com/rapport/rapport/server/internal/store"
 )
 
 // The bare stack's group-committed placement is a reference the harness
@@ -93,22 +95,30 @@ func TestBarePlacementWritesTheRowsOfAnOrderOncePerKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Priced from the catalogue: each line at the product's price.
-	var want int64
+	var want money.Amount
 	for i, l := range o.Lines {
-		var price int64
+		var price money.Amount
 		if err := db.QueryRow(`SELECT unit_price FROM products WHERE id = ?`, rel.Products[i]).Scan(&price); err != nil {
 			t.Fatal(err)
 		}
-		if l.UnitPrice != price || l.LineTotal != price*l.Quantity {
+		if l.UnitPrice != price || l.LineTotal != price*money.Amount(l.Quantity) {
 			t.Errorf("line %d: unit %d total %d, catalogue price %d × %d", l.LineNo, l.UnitPrice, l.LineTotal, price, l.Quantity)
 		}
-		want += price * l.Quantity
+		want += price * money.Amount(l.Quantity)
 	}
 	if len(o.Lines) != 3 || o.Total != want {
 		t.Errorf("order: %d lines, total %d; want 3 lines, total %d", len(o.Lines), o.Total, want)
 	}
 	if n := count(`SELECT COUNT(*) FROM orders WHERE id = ? AND relationship_id = ? AND number = ? AND total = ?`, o.ID, rel.ID, o.Number, want); n != 1 {
 		t.Errorf("order row: %d", n)
+	}
+	// The row's lines in the store's form: the portal reads these orders too.
+	wantLines, err := store.EncodeLines(o.Lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(`SELECT COUNT(*) FROM orders WHERE id = ? AND lines = ?`, o.ID, wantLines); n != 1 {
+		t.Errorf("the order row's lines are not in the store's form %s", wantLines)
 	}
 	if n := count(`SELECT COUNT(*) FROM order_lines WHERE order_id = ?`, o.ID); n != 3 {
 		t.Errorf("line rows: %d, want 3", n)
