@@ -136,15 +136,10 @@ func ceilingHandler(dbPath, secret, syncMode string) (http.Handler, error) {
 		c.JSON(http.StatusOK, o)
 	})
 	g.POST("/rows", check, func(c *gin.Context) {
-		var req struct {
-			RelationshipID string `json:"relationship_id"`
-			Body           string `json:"body"`
-		}
-		if err := c.ShouldBindJSON(&req); err != nil {
-			c.Status(http.StatusBadRequest)
+		row, ok := bindCeilingRow(c)
+		if !ok {
 			return
 		}
-		row := ceilingRow{ID: newRunID(), RelationshipID: req.RelationshipID, Body: req.Body, CreatedAt: time.Now().UTC()}
 		if err := w.WithContext(c).Create(&row).Error; err != nil {
 			c.Status(http.StatusServiceUnavailable)
 			return
@@ -164,6 +159,20 @@ func ceilingHandler(dbPath, secret, syncMode string) (http.Handler, error) {
 	})
 	mux.Handle("/", g)
 	return mux, nil
+}
+
+// bindCeilingRow reads the row a POST /rows… request asks for; on a bad body
+// it answers 400 and returns false.
+func bindCeilingRow(c *gin.Context) (ceilingRow, bool) {
+	var req struct {
+		RelationshipID string `json:"relationship_id"`
+		Body           string `json:"body"`
+	}
+	if err := c.ShouldBindJSON(&req); err != nil {
+		c.Status(http.StatusBadRequest)
+		return ceilingRow{}, false
+	}
+	return ceilingRow{ID: newRunID(), RelationshipID: req.RelationshipID, Body: req.Body, CreatedAt: time.Now().UTC()}, true
 }
 
 func serveUntilSignal(addr string, h http.Handler) error {

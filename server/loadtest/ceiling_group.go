@@ -50,7 +50,6 @@ import (
 
 // groupWriter is the bare group committer.
 type groupWriter struct {
-	db    *sql.DB
 	conn  *sql.Conn
 	queue chan *groupJob
 	stmts map[string]*sql.Stmt // prepared on conn, kept for the server's life
@@ -142,7 +141,7 @@ func openGroupWriter(path, syncMode string) (*groupWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &groupWriter{db: db, conn: conn, ckpt: ckpt, dbFile: dbFile, queue: make(chan *groupJob, groupBacklog),
+	w := &groupWriter{conn: conn, ckpt: ckpt, dbFile: dbFile, queue: make(chan *groupJob, groupBacklog),
 		stmts: map[string]*sql.Stmt{}, kick: make(chan struct{}, 1), resetW: make(chan struct{}, 1)}
 	go w.run()
 	go w.checkpoints()
@@ -261,15 +260,10 @@ func (w *groupWriter) checkpoint(conn *sql.Conn) (int, error) {
 
 // groupRows serves POST /rows/group: the ceiling's single-row insert, group-committed.
 func (w *groupWriter) groupRows(c *gin.Context) {
-	var req struct {
-		RelationshipID string `json:"relationship_id"`
-		Body           string `json:"body"`
-	}
-	if err := c.ShouldBindJSON(&req); err != nil {
-		c.Status(http.StatusBadRequest)
+	row, ok := bindCeilingRow(c)
+	if !ok {
 		return
 	}
-	row := ceilingRow{ID: newRunID(), RelationshipID: req.RelationshipID, Body: req.Body, CreatedAt: time.Now().UTC()}
 	err := w.submit(func(t *groupTx) error {
 		return t.exec(`INSERT INTO ceiling_rows (id, relationship_id, body, created_at) VALUES (?, ?, ?, ?)`,
 			row.ID, row.RelationshipID, row.Body, row.CreatedAt)

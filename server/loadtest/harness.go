@@ -47,7 +47,7 @@ type harness struct {
 	acked        chan orderRef
 	features     map[string]bool // endpoints the portal under test offers
 	profiles     int             // CPU profiles written (-pprof)
-	roundsNote   string          // placement's share of the ceiling over -rounds
+	roundsNote   string          // -rounds: each round's ratios and their medians
 }
 
 type orderRef struct {
@@ -206,7 +206,7 @@ func (h *harness) measureCeiling(ctx context.Context) error {
 		h.record(h.ceilWrite, h.ceiling)
 	}
 	if w["place"] {
-		h.groupReferences(ctx, h.ceilWrite, "")
+		h.ceilBare = h.groupReferences(ctx, h.ceilWrite, "")
 	}
 	if w["ws"] {
 		h.ceilWS = h.on(h.ceiling, func() *Result { return h.ceilingFanout(ctx) })
@@ -435,9 +435,6 @@ func (h *harness) groupReferences(ctx context.Context, insert *Result, suffix st
 	})
 	b.Ceiling = insert
 	h.record(b, h.ceiling)
-	if suffix == "" {
-		h.ceilBare = b
-	}
 	return b
 }
 

@@ -99,7 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "also write the table (markdown) to this file")
 	fs.BoolVar(&o.dataOnly, "data-only", false, "only generate (or find) the dataset and print its path")
 	fs.DurationVar(&o.settle, "settle", 0, "wait this long after the portal is ready before measuring (lets start-up jobs such as the daily health snapshots finish)")
-	fs.IntVar(&o.rounds, "rounds", 1, "measure the ceiling's insert and the portal's placement this many times in all, the extra rounds back to back after the full pass, and report each pair's ratio and their median")
+	fs.IntVar(&o.rounds, "rounds", 1, "measure the ceiling's insert (with the bare stack's group commit) and the portal's placement this many times in all, the extra rounds back to back after the full pass, and report each round's ratios and their medians")
 	fs.BoolVar(&o.analyze, "analyze", false, "run ANALYZE on the run's copy first (what PRAGMA optimize would give a production database)")
 	fs.Float64Var(&o.maxErrorRate, "max-error-rate", 0.01, "exit with status 1 when a workload's errors exceed this share of its requests")
 	if err := fs.Parse(args); err != nil {

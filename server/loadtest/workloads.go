@@ -34,15 +34,18 @@ func (h *harness) ceilingInsert(ctx context.Context, _ int) error {
 }
 
 func (h *harness) ceilingInsertRel(ctx context.Context, c *child, r int) error {
-	body := `{"relationship_id":"` + h.man.Rels[r].ID + `","body":"PO-` + newRunID() + `"}`
-	return call(ctx, "POST", c.base+"/rows", h.buyer[r], body, 201, nil, nil)
+	return call(ctx, "POST", c.base+"/rows", h.buyer[r], h.ceilingRowBody(r), 201, nil, nil)
+}
+
+// ceilingRowBody is the body of a ceiling row in relationship r.
+func (h *harness) ceilingRowBody(r int) string {
+	return `{"relationship_id":"` + h.man.Rels[r].ID + `","body":"PO-` + newRunID() + `"}`
 }
 
 // ceilingGroupInsert is the ceiling's single-row insert, group-committed.
 func (h *harness) ceilingGroupInsert(ctx context.Context, _ int) error {
 	r := rand.IntN(len(h.man.Rels))
-	body := `{"relationship_id":"` + h.man.Rels[r].ID + `","body":"PO-` + newRunID() + `"}`
-	return call(ctx, "POST", h.ceiling.base+"/rows/group", h.buyer[r], body, 201, nil, nil)
+	return call(ctx, "POST", h.ceiling.base+"/rows/group", h.buyer[r], h.ceilingRowBody(r), 201, nil, nil)
 }
 
 // barePlace places the portal's placement (same body, same key) on the bare
